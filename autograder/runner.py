@@ -1,0 +1,189 @@
+"""Grading one submission: every selected exercise, every check, one result document.
+
+The runner lives in the trusted process. It draws the run's secret seed, computes
+expected values through the checks (which may use the reference here), and reaches
+the submission only through a backend's handles.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from pathlib import Path
+
+import torch
+
+from .assignment import Assignment, Exercise
+from .backends import LocalBackend, ProcessBackend
+from .errors import Blocked, CheckFailed, Missing, SubmissionError, SubmissionTimeout
+from .registry import CheckSpec
+from .results import CheckResult, ExerciseResult, SubmissionResult
+
+SANDBOX_LAYERS = ("separate_process", "uid_drop", "no_network", "mount_ns", "limits")
+
+
+def check_seed(run_seed: int, check_id: str) -> int:
+    digest = hashlib.sha256(f"{run_seed}:{check_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def _status_of(exc: BaseException) -> str:
+    if isinstance(exc, CheckFailed):
+        return "failed"
+    if isinstance(exc, SubmissionTimeout):
+        return "timeout"
+    if isinstance(exc, Missing):
+        return "missing"
+    if isinstance(exc, Blocked):
+        return "blocked"
+    return "error"
+
+
+class ExerciseSession:
+    """The handles one exercise's checks share: the submission module and the kit."""
+
+    def __init__(self, backend, exercise: Exercise):
+        self.backend, self.exercise = backend, exercise
+        self._generation, self._sub, self._kit = None, None, None
+
+    def _fresh(self):
+        if self._generation != self.backend.generation:
+            self._sub = self._kit = None
+            self._generation = self.backend.generation
+
+    @property
+    def sub(self):
+        self._fresh()
+        if self._sub is None:
+            self._sub = self.backend.import_module(self.exercise.module)
+        return self._sub
+
+    @property
+    def kit(self):
+        self._fresh()
+        if self._kit is None:
+            self._kit = self.backend.import_module("mmkit")
+        return self._kit
+
+    def roots(self) -> set[int]:
+        return {h._oid for h in (self._sub, self._kit) if h is not None}
+
+
+def run_check(spec: CheckSpec, session: ExerciseSession, assignment: Assignment,
+              run_seed: int, done: dict[str, CheckResult]) -> CheckResult:
+    started = time.perf_counter()
+
+    def result(status, message=""):
+        score = spec.points if status == "passed" else 0.0
+        return CheckResult(id=spec.id, score=score, max_score=spec.points, hidden=spec.hidden,
+                           status=status, message=message,
+                           seconds=round(time.perf_counter() - started, 3))
+
+    unmet = _unmet(spec.requires, done)
+    if unmet:
+        return result("blocked", "needs " + ", ".join(unmet) + " to pass first")
+    seed = check_seed(run_seed, spec.id)
+    session.backend.timeout = spec.timeout
+    try:
+        available = {
+            "sub": lambda: session.sub,
+            "kit": lambda: session.kit,
+            "ref": lambda: assignment.reference(spec.exercise),
+            "rng": lambda: torch.Generator().manual_seed(seed),
+            "seed": lambda: seed,
+        }
+        kwargs = {name: available[name]() for name in spec.arguments}
+        with torch.random.fork_rng(devices=[]):  # checks never disturb each other's RNG
+            torch.manual_seed(seed)
+            spec.fn(**kwargs)
+        return result("passed")
+    except (CheckFailed, Missing, SubmissionError, SubmissionTimeout, Blocked) as e:
+        return result(_status_of(e), str(e))
+    except Exception as e:  # the check could not evaluate what came back
+        return result("error", f"the grader could not evaluate the result "
+                               f"({type(e).__name__}: {e})"[:2000])
+    finally:
+        session.backend.release_except(session.roots())
+
+
+def _unmet(requires, done: dict[str, CheckResult]) -> list[str]:
+    unmet = []
+    for req in requires:
+        if "." in req:
+            got = done.get(req)
+            if got is None or got.status != "passed":
+                unmet.append(f"{req} ({got.status if got else 'not run'})")
+        else:
+            mine = [r for cid, r in done.items() if cid.split(".")[0] == req]
+            if not mine or any(r.status != "passed" for r in mine):
+                unmet.append(f"{req} (not all checks passed)")
+    return unmet
+
+
+def grade_exercise(exercise: Exercise, specs: list[CheckSpec], backend, assignment,
+                   submission_dir: Path, run_seed: int, done: dict) -> ExerciseResult:
+    def all_with(status, message):
+        return [CheckResult(id=s.id, score=0.0, max_score=s.points, hidden=s.hidden,
+                            status=status, message=message) for s in specs]
+
+    if not (submission_dir / exercise.file).is_file():
+        checks = all_with("missing", f"no file {exercise.file} in the submission")
+    else:
+        session = ExerciseSession(backend, exercise)
+        try:
+            backend.timeout = max([s.timeout for s in specs] + [30.0])
+            session.sub  # import once up front: an import error is the exercise's one message
+            checks = None
+        except (Missing, SubmissionError, SubmissionTimeout) as e:
+            checks = all_with(_status_of(e), f"importing {exercise.file}: {e}")
+        if checks is None:
+            checks = []
+            for spec in specs:
+                r = run_check(spec, session, assignment, run_seed, done)
+                done[spec.id] = r
+                checks.append(r)
+    for r in checks:
+        done[r.id] = r
+    return ExerciseResult.from_checks(exercise.id, exercise.title, exercise.kind, checks)
+
+
+def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
+          hidden: bool = True, sandbox: str = "process", seed: int | None = None,
+          name: str | None = None, timeout_scale: float = 1.0) -> SubmissionResult:
+    """Grade the code exercises of one submission folder.
+
+    ``sandbox="process"`` runs the submission in a worker (``grade``); ``"local"``
+    imports it here (``check``, on the student's own machine). ``hidden=False`` runs
+    only the public checks. ``seed`` fixes the run's secret seed (for reproducing a run).
+    """
+    submission_dir = Path(submission_dir).resolve()
+    run_seed = secrets.randbits(62) if seed is None else int(seed)
+    started = time.perf_counter()
+    if sandbox == "local":
+        backend = LocalBackend(submission_dir, assignment.module_names)
+        layers = {layer: False for layer in SANDBOX_LAYERS}
+    else:
+        backend = ProcessBackend(submission_dir)
+        layers = {layer: layer == "separate_process" for layer in SANDBOX_LAYERS}
+    result = SubmissionResult(submission=name or submission_dir.name, sandbox=layers,
+                              assignment=assignment.name,
+                              assignment_version=assignment.version, seed=run_seed)
+    done: dict[str, CheckResult] = {}
+    try:
+        for exercise in assignment.select(exercises, kind="code"):
+            specs = [s for s in assignment.checks(exercise.id) if hidden or not s.hidden]
+            if timeout_scale != 1.0:
+                specs = [_scaled(s, timeout_scale) for s in specs]
+            result.exercises.append(
+                grade_exercise(exercise, specs, backend, assignment, submission_dir,
+                               run_seed, done))
+    finally:
+        backend.close()
+    result.output = backend.output_tail()
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _scaled(spec: CheckSpec, factor: float) -> CheckSpec:
+    from dataclasses import replace
+    return replace(spec, timeout=spec.timeout * factor)

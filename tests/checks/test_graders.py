@@ -1,0 +1,87 @@
+"""Every grader check is proved three ways (DESIGN.md rule 3), and alternatives pass.
+
+- the reference passes every check, public and hidden;
+- the untouched stub passes none;
+- each known-wrong submission in tests/wrong/ fails the checks its header names
+  (``# catches: ...``), and every check is named by at least one of them;
+- each alternative-correct submission in tests/alternative/ (written differently from
+  the reference) scores full marks.
+
+Submissions run in-process here for speed; test_proxy_equivalence grades through the
+worker process and asserts the same verdicts.
+"""
+from pathlib import Path
+
+import pytest
+
+from autograder.assignment import Assignment
+from autograder.commands.validate import wrong_submissions
+from autograder.runner import grade
+
+ROOT = Path(__file__).resolve().parents[2]
+A = Assignment.load(ROOT / "assignments" / "ch30")
+CODE = [e.id for e in A.select(kind="code")]
+WRONG = wrong_submissions(A)
+ALTERNATIVE = sorted(p for p in (ROOT / "tests" / "alternative").glob("*") if p.is_dir())
+
+
+def exercise_of(folder: Path) -> str:
+    files = {e.file: e.id for e in A.select(kind="code")}
+    found = [files[f.name] for f in folder.glob("ex*.py") if f.name in files]
+    assert len(found) == 1, f"{folder} should hold exactly one exercise file"
+    return found[0]
+
+
+@pytest.mark.parametrize("ex", CODE)
+def test_reference_scores_full(ex):
+    result = grade(ROOT / "reference", A, exercises=[ex], sandbox="local")
+    bad = [(c.id, c.status, c.message) for c in result.checks() if c.status != "passed"]
+    assert not bad
+    assert result.score == result.max_score == A.exercises[ex].points
+
+
+@pytest.mark.parametrize("ex", CODE)
+def test_stub_scores_zero(ex):
+    result = grade(ROOT / "student_template", A, exercises=[ex], sandbox="local")
+    passing = [c.id for c in result.checks() if c.status == "passed"]
+    assert not passing
+    assert result.score == 0
+
+
+@pytest.mark.parametrize("wrong", WRONG, ids=[w.path.name for w in WRONG])
+def test_wrong_submission_is_caught(wrong):
+    result = grade(wrong.path, A, exercises=[wrong.exercise], sandbox="local")
+    by_id = {c.id: c for c in result.checks()}
+    for cid in wrong.catches:
+        assert cid in by_id, f"{wrong.path.name} names unknown check {cid}"
+        assert by_id[cid].status != "passed", f"{cid} does not catch {wrong.path.name}"
+        assert by_id[cid].message, f"{cid} fails without saying why"
+    assert result.score < result.max_score
+
+
+@pytest.mark.parametrize("ex", CODE)
+def test_every_check_can_fail(ex):
+    caught = {cid for w in WRONG if w.exercise == ex for cid in w.catches}
+    uncaught = {s.id for s in A.checks(ex)} - caught
+    assert not uncaught, f"no known-wrong submission fails {sorted(uncaught)}"
+
+
+@pytest.mark.parametrize("folder", ALTERNATIVE, ids=[p.name for p in ALTERNATIVE])
+def test_alternative_correct_scores_full(folder):
+    ex = exercise_of(folder)
+    result = grade(folder, A, exercises=[ex], sandbox="local")
+    bad = [(c.id, c.status, c.message) for c in result.checks() if c.status != "passed"]
+    assert not bad
+
+
+@pytest.mark.parametrize("ex", CODE)
+def test_points_match_assignment(ex):
+    assert sum(s.points for s in A.checks(ex)) == pytest.approx(A.exercises[ex].points)
+
+
+@pytest.mark.parametrize("ex", CODE)
+def test_public_checks_do_not_need_the_reference(ex):
+    """The student bundle has no reference: public checks must not ask for ``ref``."""
+    for spec in A.checks(ex):
+        if not spec.hidden:
+            assert "ref" not in spec.arguments, f"public check {spec.id} uses the reference"
