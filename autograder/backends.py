@@ -246,6 +246,8 @@ class ProcessBackend(Backend):
     def _kill(self):
         if self.proc is None:
             return
+        if hasattr(self.proc, "kill_tree"):
+            self.proc.kill_tree()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(Exception):
@@ -261,6 +263,7 @@ class ProcessBackend(Backend):
                 self.proc.stdin.flush()
                 self.proc.wait(timeout=2)
         self._kill()
+        self.proc = None
 
     # -- framing -----------------------------------------------------------------
     def _send(self, req):

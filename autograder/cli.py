@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 from rich.console import Console
 
 from .assignment import Assignment, AssignmentError
-from .render import print_result
+from .render import print_result, print_summary
 
 console = Console()
 err = Console(stderr=True)
@@ -65,28 +66,59 @@ def check(directory, exercises, assignment_path, sandbox, verbose):
 @exercise_option
 @assignment_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write one RESULT.json per submission into this folder.")
+              help="Write RESULT.json per submission and gradebook.db into this folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result document(s) as JSON.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1,
+              help="Submissions graded in parallel (one sandboxed slot each).")
+@click.option("--resume", is_flag=True,
+              help="Skip submissions already graded with the same content and assignment version.")
+@click.option("--require-sandbox", is_flag=True,
+              help="Refuse to grade when an isolation layer cannot be put in force.")
+@click.option("--budget", type=float, default=900.0, show_default=True,
+              help="Seconds one submission may take in all.")
+@click.option("--isolation", type=click.Choice(["sandbox", "process"]), default="sandbox",
+              show_default=True, help="sandbox: forked from a zygote with every layer; "
+                                      "process: a plain fresh interpreter.")
 @click.option("--seed", type=int, default=None, help="Fix the run's secret seed (to reproduce a run).")
-def grade(paths, exercises, assignment_path, output, as_json, seed):
-    """Grade submissions (folders; or a folder of them), all checks, sandboxed."""
+def grade(paths, exercises, assignment_path, output, as_json, jobs, resume, require_sandbox,
+          budget, isolation, seed):
+    """Grade submissions (folders or .zip files; or a folder of them), all checks, sandboxed."""
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
     from .commands import grade as cmd
+    from .runner import SandboxMissing
 
     assignment = _load(assignment_path)
+    if resume and output is None:
+        raise click.UsageError("--resume needs -o/--output (where earlier results are)")
+    options = cmd.Options(exercises=list(exercises) or None, seed=seed, sandbox=isolation,
+                          require_sandbox=require_sandbox, budget=budget)
+    batch = output is not None and not as_json
+    bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                   TimeRemainingColumn(), console=err, disable=not batch)
+    task = bar.add_task("grading", total=None, rate="")
+    started = time.monotonic()
 
     def show(result):
         if as_json:
             click.echo(result.to_json())
-        else:
+        elif not batch:
             print_result(result, console)
 
+    def advance(done, total):
+        rate = done / max(time.monotonic() - started, 1e-9) * 60
+        bar.update(task, completed=done, total=total, rate=f"{rate:.1f}/min")
+
     try:
-        results = cmd.main(paths=paths, assignment=assignment, exercises=list(exercises) or None,
-                           output=output, seed=seed, on_result=show)
-    except (AssignmentError, FileNotFoundError) as e:
+        with bar:
+            summary = cmd.main(paths=paths, assignment=assignment, output=output, jobs=jobs,
+                               resume=resume, options=options, on_result=show, progress=advance)
+    except (AssignmentError, FileNotFoundError, ValueError, SandboxMissing) as e:
         raise click.ClickException(str(e)) from None
-    if output is not None and not as_json:
-        console.print(f"{len(results)} result(s) written to {output}")
+    if batch:
+        print_summary(summary, output, console)
 
 
 @main.command()

@@ -41,3 +41,24 @@ def print_result(result: SubmissionResult, console: Console | None = None,
     missing = [k for k, v in result.sandbox.items() if not v]
     if missing and verbose:
         console.print(f"[dim]sandbox layers not in force: {', '.join(missing)}[/dim]")
+
+
+def print_summary(summary, output, console: Console | None = None) -> None:
+    """The end of a batch: how many graded, skipped, with errors and timeouts; mean score."""
+    console = console or Console()
+    results = summary.results
+    table = Table(title="batch summary", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("graded now", str(summary.graded))
+    table.add_row("already graded (skipped)", str(summary.skipped))
+    counts = summary.counts()
+    for status in ("error", "timeout", "missing", "blocked"):
+        hit = sum(1 for r in results if any(c.status == status for c in r.checks()))
+        table.add_row(f"submissions with a check {status}", str(hit))
+    if results:
+        mean = sum(r.score for r in results) / len(results)
+        table.add_row("mean score", f"{mean:.2f} / {results[0].max_score:g}")
+    table.add_row("checks by status", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    console.print(table)
+    console.print(f"results in {_clean(str(output))} (one JSON per submission, gradebook.db)")

@@ -58,6 +58,7 @@ class SubmissionResult:
     seed: int | None = None
     seconds: float = 0.0
     output: str = ""
+    content_hash: str = ""
     schema: int = SCHEMA
 
     @property
@@ -93,8 +94,12 @@ class SubmissionResult:
             ExerciseResult(**{**ex, "checks": [CheckResult(**c) for c in ex.get("checks", [])]})
             for ex in d.get("exercises", [])]
         fields = {k: d[k] for k in ("sandbox", "assignment", "assignment_version", "seed",
-                                    "seconds", "output") if k in d}
+                                    "seconds", "output", "content_hash") if k in d}
         return cls(submission=d["submission"], exercises=exercises, **fields)
+
+    @classmethod
+    def from_json_file(cls, path: Path) -> "SubmissionResult":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def write(self, path: Path) -> None:
         atomic_write(Path(path), self.to_json())

@@ -106,6 +106,11 @@ def run_check(spec: CheckSpec, session: ExerciseSession, assignment: Assignment,
         session.backend.release_except(session.roots())
 
 
+def replace_timeout(spec: CheckSpec, seconds: float) -> CheckSpec:
+    from dataclasses import replace
+    return replace(spec, timeout=max(0.5, seconds))
+
+
 def _unmet(requires, done: dict[str, CheckResult]) -> list[str]:
     unmet = []
     for req in requires:
@@ -121,7 +126,8 @@ def _unmet(requires, done: dict[str, CheckResult]) -> list[str]:
 
 
 def grade_exercise(exercise: Exercise, specs: list[CheckSpec], backend, assignment,
-                   submission_dir: Path, run_seed: int, done: dict) -> ExerciseResult:
+                   submission_dir: Path, run_seed: int, done: dict,
+                   deadline: float | None = None) -> ExerciseResult:
     def all_with(status, message):
         return [CheckResult(id=s.id, score=0.0, max_score=s.points, hidden=s.hidden,
                             status=status, message=message) for s in specs]
@@ -139,7 +145,14 @@ def grade_exercise(exercise: Exercise, specs: list[CheckSpec], backend, assignme
         if checks is None:
             checks = []
             for spec in specs:
-                r = run_check(spec, session, assignment, run_seed, done)
+                if deadline is not None and time.monotonic() > deadline:
+                    r = CheckResult(id=spec.id, score=0.0, max_score=spec.points,
+                                    hidden=spec.hidden, status="timeout",
+                                    message="not run: the submission used up its time budget")
+                else:
+                    if deadline is not None:  # no call may run past the budget
+                        spec = replace_timeout(spec, min(spec.timeout, deadline - time.monotonic()))
+                    r = run_check(spec, session, assignment, run_seed, done)
                 done[spec.id] = r
                 checks.append(r)
     for r in checks:
@@ -147,41 +160,85 @@ def grade_exercise(exercise: Exercise, specs: list[CheckSpec], backend, assignme
     return ExerciseResult.from_checks(exercise.id, exercise.title, exercise.kind, checks)
 
 
+class SandboxMissing(RuntimeError):
+    """``require_sandbox`` was asked for and a layer is not in force."""
+
+
+def make_backend(submission_dir: Path, assignment: Assignment, sandbox: str, *,
+                 zygote=None, slot: int = 0, hide=()):
+    """``local`` (in this process), ``process`` (a fresh interpreter), or ``sandbox``
+    (forked from the zygote, with every isolation layer the OS allows)."""
+    if sandbox == "local":
+        return LocalBackend(submission_dir, assignment.module_names)
+    if sandbox == "process":
+        return ProcessBackend(submission_dir)
+    from .sandbox.backend import SandboxBackend
+
+    secrets_ = [assignment.root, assignment.path("reference", "reference"),
+                assignment.path("checks", "checks"), assignment.path("wrong", "wrong")]
+    return SandboxBackend(submission_dir, zygote=zygote, slot=slot, hide=[*secrets_, *hide])
+
+
 def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
           hidden: bool = True, sandbox: str = "process", seed: int | None = None,
-          name: str | None = None, timeout_scale: float = 1.0) -> SubmissionResult:
+          name: str | None = None, timeout_scale: float = 1.0, zygote=None, slot: int = 0,
+          hide=(), require_sandbox: bool = False, budget: float | None = None) -> SubmissionResult:
     """Grade the code exercises of one submission folder.
 
-    ``sandbox="process"`` runs the submission in a worker (``grade``); ``"local"``
-    imports it here (``check``, on the student's own machine). ``hidden=False`` runs
-    only the public checks. ``seed`` fixes the run's secret seed (for reproducing a run).
+    ``sandbox``: ``"local"`` imports the submission here (``check``, the student's own
+    machine); ``"process"`` runs it in a fresh interpreter; ``"sandbox"`` forks it from
+    ``zygote`` (one is started if none is given) with the isolation layers. ``hidden=False``
+    runs only the public checks. ``seed`` fixes the run's secret seed (to reproduce a run).
+    ``budget`` caps the seconds one submission may take in all; checks after it time out.
     """
     submission_dir = Path(submission_dir).resolve()
     run_seed = secrets.randbits(62) if seed is None else int(seed)
     started = time.perf_counter()
-    if sandbox == "local":
-        backend = LocalBackend(submission_dir, assignment.module_names)
-        layers = {layer: False for layer in SANDBOX_LAYERS}
-    else:
-        backend = ProcessBackend(submission_dir)
-        layers = {layer: layer == "separate_process" for layer in SANDBOX_LAYERS}
-    result = SubmissionResult(submission=name or submission_dir.name, sandbox=layers,
+    own_zygote = None
+    if sandbox == "sandbox" and zygote is None:
+        from .sandbox.client import Zygote
+        zygote = own_zygote = Zygote()
+    backend = make_backend(submission_dir, assignment, sandbox, zygote=zygote, slot=slot,
+                           hide=hide)
+    result = SubmissionResult(submission=name or submission_dir.name,
                               assignment=assignment.name,
                               assignment_version=assignment.version, seed=run_seed)
     done: dict[str, CheckResult] = {}
+    deadline = None if budget is None else time.monotonic() + budget
     try:
+        if require_sandbox:
+            _require_layers(backend)
         for exercise in assignment.select(exercises, kind="code"):
             specs = [s for s in assignment.checks(exercise.id) if hidden or not s.hidden]
             if timeout_scale != 1.0:
                 specs = [_scaled(s, timeout_scale) for s in specs]
             result.exercises.append(
                 grade_exercise(exercise, specs, backend, assignment, submission_dir,
-                               run_seed, done))
+                               run_seed, done, deadline))
     finally:
         backend.close()
+        if own_zygote is not None:
+            own_zygote.close()
+    result.sandbox = _layers_of(backend)
     result.output = backend.output_tail()
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def _layers_of(backend) -> dict:
+    if isinstance(backend, LocalBackend):
+        return {layer: False for layer in SANDBOX_LAYERS}
+    layers = getattr(backend, "layers", None)
+    if layers is not None:
+        return dict(layers)
+    return {layer: layer == "separate_process" for layer in SANDBOX_LAYERS}
+
+
+def _require_layers(backend) -> None:
+    backend._before_request()
+    missing = [k for k, v in _layers_of(backend).items() if not v]
+    if missing:
+        raise SandboxMissing("sandbox layers not in force: " + ", ".join(missing))
 
 
 def _scaled(spec: CheckSpec, factor: float) -> CheckSpec:

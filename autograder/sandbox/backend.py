@@ -1,0 +1,119 @@
+"""``SandboxBackend``: ``ProcessBackend`` with its worker forked by the zygote.
+
+Per child: a private working folder owned by the slot's uid holding a copy of the
+submission (regular files only), the plan's layers (``layers.apply``), and a kill that
+reaches every process of the slot's uid.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ..backends import ProcessBackend
+from .client import UID_BASE, Zygote, kill_everything_of
+from .layers import Limits, Plan, _traversable_chain
+
+LAYERS = ("separate_process", "uid_drop", "no_network", "mount_ns", "limits")
+
+
+class Child:
+    """The worker as ``ProcessBackend`` sees it: pipes, poll, wait, and a sure kill."""
+
+    def __init__(self, zygote: Zygote, pid: int, req_w: int, rep_r: int, uid: int | None):
+        self.zygote, self.pid, self.uid = zygote, pid, uid
+        self.stdin = os.fdopen(req_w, "wb")
+        self.stdout = os.fdopen(rep_r, "rb", buffering=0)
+
+    def poll(self):
+        return self.zygote.exit_code(self.pid)
+
+    def wait(self, timeout=None):
+        code = self.zygote.wait(self.pid, 1e9 if timeout is None else timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired("sandboxed worker", timeout)
+        return code
+
+    def kill_tree(self):
+        kill_everything_of(self.pid, self.uid)
+
+
+def copy_submission(src: Path, dst: Path, uid: int | None) -> None:
+    """Regular files and folders only (no links followed), owned by the slot's uid."""
+    dst.mkdir(parents=True)
+    for path in sorted(Path(src).rglob("*")):
+        rel = path.relative_to(src)
+        if path.is_symlink() or any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_dir():
+            (dst / rel).mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dst / rel)
+    if uid is not None and os.geteuid() == 0:
+        for path in [dst, *dst.rglob("*")]:
+            os.chown(path, uid, uid)
+
+
+def default_plan(hide=(), uid: int | None = None, limits: Limits | None = None,
+                 threads: int = 1) -> Plan:
+    """Hide the grader's files (engine repo, assignment, reference, results, /tmp, home);
+    keep what the worker must still read (the interpreter, the engine, the kit)."""
+    import autograder
+    import mmkit
+
+    engine = Path(autograder.__file__).resolve().parent
+    keep = {str(engine), *map(str, mmkit.__path__), sys.prefix, sys.base_prefix,
+            *[p for p in sys.path if p.endswith("-packages")]}
+    hidden = {"/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~"), *map(str, hide)}
+    if "-packages" not in str(engine):  # an editable install: the repository holds secrets
+        hidden.add(str(engine.parent))
+    for k in list(keep):
+        hidden.update(str(p) for p in _traversable_chain(Path(k)))
+    return Plan(uid=uid, hide=sorted(hidden), keep=sorted(keep),
+                limits=limits or Limits(), threads=threads)
+
+
+class SandboxBackend(ProcessBackend):
+    def __init__(self, submission_dir: Path, *, zygote: Zygote, slot: int = 0, hide=(),
+                 limits: Limits | None = None, **kwargs):
+        super().__init__(submission_dir, **kwargs)
+        self.zygote = zygote
+        self.uid = UID_BASE + slot if os.geteuid() == 0 else None
+        self.limits = limits or Limits(file_size=self.output_cap)
+        self.hide = list(hide)
+        self.layers = {layer: False for layer in LAYERS}
+        self.copy = self.workdir / "submission"
+        copy_submission(self.dir, self.copy, self.uid)
+        if self.uid is not None:
+            os.chown(self.workdir, self.uid, self.uid)
+        os.chmod(self.workdir, 0o700)
+
+    def _spawn(self):
+        plan = default_plan([*self.hide, str(self.dir)], self.uid, self.limits, self.threads)
+        plan.keep.append(str(self.workdir))
+        self.output.unlink(missing_ok=True)
+        pid, req_w, rep_r = self.zygote.spawn(submission=str(self.copy), workdir=str(self.workdir),
+                                              output=str(self.output), plan=plan)
+        return Child(self.zygote, pid, req_w, rep_r, self.uid)
+
+    def _ensure_started(self):
+        fresh = self.proc is None or self.proc.poll() is not None
+        super()._ensure_started()
+        if fresh:
+            try:
+                got = json.loads((self.workdir / ".layers.json").read_text())
+                self.layers = {k: bool(got.get(k)) for k in LAYERS}
+            except (OSError, ValueError):
+                self.layers = {layer: False for layer in LAYERS}
+
+    def close(self):
+        pid = self.proc.pid if self.proc is not None else None
+        super().close()
+        if pid is not None:
+            self.zygote.forget(pid)
+        shutil.rmtree(self.workdir, ignore_errors=True)
