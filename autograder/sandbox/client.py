@@ -138,7 +138,9 @@ def kill_everything_of(pid: int, uid: int | None) -> None:
         except (ProcessLookupError, PermissionError):
             pass
     if uid is not None and os.geteuid() == 0:
-        for _ in range(3):  # a fork bomb may refill between passes
+        for _ in range(10):  # a fork bomb may refill between passes
+            if not uid_has_processes(uid):
+                return
             subprocess.run([KILL, "-s", "KILL", "--", "-1"], user=uid, group=uid,
                            extra_groups=[], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, check=False)

@@ -69,6 +69,19 @@ def _reap(control: socket.socket) -> None:
         control.sendall(json.dumps({"exit": pid, "code": code}).encode() + b"\n")
 
 
+def _become_subreaper() -> None:
+    """Orphaned descendants (a submission's setsid daemons) become our children, so we
+    reap them instead of leaving zombies under the slot's uid."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except OSError:
+        pass
+
+
 def main() -> int:
     control = socket.socket(fileno=int(sys.argv[1]))
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
@@ -92,6 +105,7 @@ def main() -> int:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    _become_subreaper()
     control.sendall(b'{"ready": true}\n')
     while True:
         _reap(control)
