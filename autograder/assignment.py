@@ -126,10 +126,29 @@ class Assignment:
         return self.path("reference", "reference").is_dir()
 
     def reference(self, ex_id: str):
-        """The hidden solution module, imported here, never in the submission's process."""
+        """The hidden solution module, imported here, never in the submission's process.
+
+        Reference files import each other as students do (``from ex16_vlm import
+        TinyVLM``). Those bare names are resolved against reference/ alone and then
+        moved under a private package, so they never meet a submission's modules of
+        the same names (which the in-process backend imports here).
+        """
         ref_dir = self.path("reference", "reference")
         package = _package(f"_autograder_reference_{self.name}", ref_dir)
-        return importlib.import_module(f"{package}.{self.exercises[ex_id].module}")
+        name = f"{package}.{self.exercises[ex_id].module}"
+        if name in sys.modules:
+            return sys.modules[name]
+        bare = set(self.module_names)
+        stashed = {n: sys.modules.pop(n) for n in list(sys.modules) if n in bare}
+        sys.path.insert(0, str(ref_dir))
+        try:
+            module = importlib.import_module(name)
+        finally:
+            sys.path.remove(str(ref_dir))
+            for n in [n for n in sys.modules if n in bare]:
+                sys.modules[f"{package}.{n}"] = sys.modules.pop(n)
+            sys.modules.update(stashed)
+        return module
 
 
 def _package(name: str, directory: Path) -> str:
