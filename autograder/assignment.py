@@ -99,6 +99,18 @@ class Assignment:
                   if (not ids or e.id in ids) and (kind is None or e.kind == kind)]
         return chosen
 
+    def with_dependencies(self, ids) -> list[str] | None:
+        """``ids`` and every exercise they build on (transitively), in assignment order."""
+        if not ids:
+            return ids
+        wanted, stack = set(), list(ids)
+        while stack:
+            ex = stack.pop()
+            if ex in self.exercises and ex not in wanted:
+                wanted.add(ex)
+                stack.extend(self.exercises[ex].depends)
+        return [e for e in self.exercises if e in wanted]
+
     @property
     def module_names(self) -> tuple[str, ...]:
         return tuple(e.module for e in self.exercises.values() if e.kind == "code")

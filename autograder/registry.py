@@ -9,7 +9,9 @@ module (a handle), ``ref`` the reference module (trusted process only; hidden ch
 only, since the student bundle has no reference), ``rng`` a ``torch.Generator`` seeded
 from the run's secret seed and the check id, ``kit`` the course kit as seen from the
 submission's side (a handle, for objects the submission must be handed), ``seed`` the
-check's integer seed.
+check's integer seed, ``subs`` the submission's other exercise modules by exercise id
+(``subs["ex16"].TinyVLM``), for exercises that build on earlier ones; name those
+earlier checks in ``requires`` so a broken dependency reports ``blocked``.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-ARGUMENTS = ("sub", "ref", "rng", "kit", "seed")
+ARGUMENTS = ("sub", "ref", "rng", "kit", "seed", "subs")
 
 
 @dataclass(frozen=True)

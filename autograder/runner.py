@@ -42,14 +42,24 @@ def _status_of(exc: BaseException) -> str:
 class ExerciseSession:
     """The handles one exercise's checks share: the submission module and the kit."""
 
-    def __init__(self, backend, exercise: Exercise):
-        self.backend, self.exercise = backend, exercise
+    def __init__(self, backend, exercise: Exercise, assignment: Assignment | None = None):
+        self.backend, self.exercise, self.assignment = backend, exercise, assignment
         self._generation, self._sub, self._kit = None, None, None
+        self._others: dict[str, object] = {}
 
     def _fresh(self):
         if self._generation != self.backend.generation:
             self._sub = self._kit = None
+            self._others = {}
             self._generation = self.backend.generation
+
+    def other(self, ex_id: str):
+        """The submission's module for another exercise (one this one builds on)."""
+        self._fresh()
+        if ex_id not in self._others:
+            module = self.assignment.exercises[ex_id].module
+            self._others[ex_id] = self.backend.import_module(module)
+        return self._others[ex_id]
 
     @property
     def sub(self):
@@ -66,7 +76,8 @@ class ExerciseSession:
         return self._kit
 
     def roots(self) -> set[int]:
-        return {h._oid for h in (self._sub, self._kit) if h is not None}
+        handles = (self._sub, self._kit, *self._others.values())
+        return {h._oid for h in handles if h is not None}
 
 
 def run_check(spec: CheckSpec, session: ExerciseSession, assignment: Assignment,
@@ -91,6 +102,7 @@ def run_check(spec: CheckSpec, session: ExerciseSession, assignment: Assignment,
             "ref": lambda: assignment.reference(spec.exercise),
             "rng": lambda: torch.Generator().manual_seed(seed),
             "seed": lambda: seed,
+            "subs": lambda: _Others(session),
         }
         kwargs = {name: available[name]() for name in spec.arguments}
         with torch.random.fork_rng(devices=[]):  # checks never disturb each other's RNG
@@ -109,6 +121,16 @@ def run_check(spec: CheckSpec, session: ExerciseSession, assignment: Assignment,
 def replace_timeout(spec: CheckSpec, seconds: float) -> CheckSpec:
     from dataclasses import replace
     return replace(spec, timeout=max(0.5, seconds))
+
+
+class _Others:
+    """``subs["ex16"]``: another exercise's module of the same submission."""
+
+    def __init__(self, session: ExerciseSession):
+        self._session = session
+
+    def __getitem__(self, ex_id: str):
+        return self._session.other(ex_id)
 
 
 def _unmet(requires, done: dict[str, CheckResult]) -> list[str]:
@@ -135,7 +157,7 @@ def grade_exercise(exercise: Exercise, specs: list[CheckSpec], backend, assignme
     if not (submission_dir / exercise.file).is_file():
         checks = all_with("missing", f"no file {exercise.file} in the submission")
     else:
-        session = ExerciseSession(backend, exercise)
+        session = ExerciseSession(backend, exercise, assignment)
         try:
             backend.timeout = max([s.timeout for s in specs] + [30.0])
             session.sub  # import once up front: an import error is the exercise's one message
@@ -208,7 +230,8 @@ def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
     try:
         if require_sandbox:
             _require_layers(backend)
-        for exercise in assignment.select(exercises, kind="code"):
+        # an exercise that builds on others is graded with them: its checks require theirs
+        for exercise in assignment.select(assignment.with_dependencies(exercises), kind="code"):
             specs = [s for s in assignment.checks(exercise.id) if hidden or not s.hidden]
             if timeout_scale != 1.0:
                 specs = [_scaled(s, timeout_scale) for s in specs]
