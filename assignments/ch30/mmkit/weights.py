@@ -10,9 +10,11 @@ from pathlib import Path
 import torch
 
 from .clip import CLIPConfig, TinyCLIP
+from .lm import LMConfig, TinyLM
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "tiny_clip.pt"
+DEFAULT_LM_WEIGHTS = WEIGHTS_DIR / "tiny_lm.pt"
 MANIFEST_NAME = "manifest.json"
 
 
@@ -30,7 +32,7 @@ def sha256_of(path: str | Path) -> str:
 
 
 def manifest_entry(key: str, manifest_path: Path) -> dict:
-    """The manifest's record for one model ("tiny_clip", ...)."""
+    """The manifest's record for one model ("tiny_clip", "tiny_lm")."""
     if not manifest_path.exists():
         raise WeightsIntegrityError(
             f"no manifest at {manifest_path}; re-install mmkit or rerun its training script"
@@ -73,5 +75,26 @@ def load_clip(
     state, entry = verified_state_dict("tiny_clip", weights_path, Path(manifest_path))
     known = {f.name for f in dataclasses.fields(CLIPConfig)}
     model = TinyCLIP(CLIPConfig(**{k: v for k, v in entry["config"].items() if k in known}))
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def load_lm(
+    weights_path: str | Path | None = None, *, manifest_path: str | Path | None = None
+) -> TinyLM:
+    """A fresh pretrained TinyLM in eval mode (parameters still require grad).
+
+    Args:
+        weights_path: the state_dict file; default the one shipped in `mmkit/weights/`.
+        manifest_path: the manifest holding its sha256; default `manifest.json` beside it.
+    Raises:
+        WeightsIntegrityError: the file is missing or its sha256 is not the manifest's.
+    """
+    weights_path = Path(weights_path) if weights_path is not None else DEFAULT_LM_WEIGHTS
+    if manifest_path is None:
+        manifest_path = weights_path.parent / MANIFEST_NAME
+    state, entry = verified_state_dict("tiny_lm", weights_path, Path(manifest_path))
+    known = {f.name for f in dataclasses.fields(LMConfig)}
+    model = TinyLM(LMConfig(**{k: v for k, v in entry["config"].items() if k in known}))
     model.load_state_dict(state)
     return model.eval()
