@@ -54,6 +54,10 @@ def check(directory, exercises, assignment_path, sandbox, verbose):
     except AssignmentError as e:
         raise click.ClickException(str(e)) from None
     print_result(result, console, verbose=verbose)
+    if not exercises or any(assignment.exercises.get(e) and assignment.exercises[e].kind == "rubric"
+                            for e in exercises):
+        for line in cmd.answers_status(directory, assignment):
+            console.print(line, markup=False, highlight=False)
     failing = [c for c in result.checks() if c.status != "passed"]
     console.print(f"{len(failing)} of {sum(1 for _ in result.checks())} public checks not passing. "
                   "Hidden checks run when your work is graded.")
@@ -170,6 +174,14 @@ def release(assignment_path, output):
     folder, archive = cmd.main(assignment=_load(assignment_path), output=output)
     console.print(f"student bundle: {folder} and {archive}")
 
+
+def _register_plugins():
+    from .commands.rubric import rubric
+
+    main.add_command(rubric)
+
+
+_register_plugins()
 
 if __name__ == "__main__":
     main()

@@ -204,7 +204,8 @@ def make_backend(submission_dir: Path, assignment: Assignment, sandbox: str, *,
 def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
           hidden: bool = True, sandbox: str = "process", seed: int | None = None,
           name: str | None = None, timeout_scale: float = 1.0, zygote=None, slot: int = 0,
-          hide=(), require_sandbox: bool = False, budget: float | None = None) -> SubmissionResult:
+          hide=(), require_sandbox: bool = False, budget: float | None = None,
+          rubrics: bool = True) -> SubmissionResult:
     """Grade the code exercises of one submission folder.
 
     ``sandbox``: ``"local"`` imports the submission here (``check``, the student's own
@@ -212,6 +213,7 @@ def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
     ``zygote`` (one is started if none is given) with the isolation layers. ``hidden=False``
     runs only the public checks. ``seed`` fixes the run's secret seed (to reproduce a run).
     ``budget`` caps the seconds one submission may take in all; checks after it time out.
+    ``rubrics`` scores the pen-and-paper answers (answers.md) of the selected exercises.
     """
     submission_dir = Path(submission_dir).resolve()
     run_seed = secrets.randbits(62) if seed is None else int(seed)
@@ -238,6 +240,12 @@ def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
             result.exercises.append(
                 grade_exercise(exercise, specs, backend, assignment, submission_dir,
                                run_seed, done, deadline))
+        if rubrics and assignment.select(exercises, kind="rubric"):
+            # answers.md is text: read here as data, it never runs
+            from .rubric import score_answers
+
+            rubric_ids = [e.id for e in assignment.select(exercises, kind="rubric")]
+            result.exercises += score_answers(submission_dir, assignment, rubric_ids)
     finally:
         backend.close()
         if own_zygote is not None:

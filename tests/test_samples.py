@@ -38,3 +38,21 @@ def test_bob_is_partial_with_typical_mistakes(bob):
     assert 0 < bob["ex13"].score < bob["ex13"].max_score
     assert bob["ex14"].score < bob["ex14"].max_score
     assert bob["ex15"].score < bob["ex15"].max_score
+
+
+def answers(name):
+    ids = [e.id for e in A.select(kind="rubric")]
+    return {ex.id: ex for ex in grade(SAMPLES / name, A, exercises=ids, sandbox="local").exercises}
+
+
+def test_pen_and_paper_samples():
+    alice, bob, carol = answers("alice"), answers("bob"), answers("carol")
+    assert all(ex.score == ex.max_score and not ex.review["needed"] for ex in alice.values())
+    assert all(ex.score == 0 and all(c.status == "missing" for c in ex.checks)
+               for ex in carol.values())
+    assert bob["ex01"].score < 1.5                 # a slogan, not an explanation
+    assert 0 < bob["ex02"].score < 3               # patches right, 22 x 22 = 484 wrong
+    assert bob["ex03"].score == 0                  # "attention already knows the order"
+    assert bob["ex04"].score >= 2
+    assert bob["ex07"].score == 0 and bob["ex07"].review["needed"]
+    assert all(c.status == "missing" for c in bob["ex05"].checks)

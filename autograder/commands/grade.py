@@ -22,6 +22,7 @@ from typing import Callable
 
 from ..assignment import Assignment
 from ..gradebook import Gradebook
+from ..overrides import apply_overrides
 from ..results import CheckResult, ExerciseResult, SubmissionResult
 from ..runner import grade
 from ..submissions import is_submission
@@ -168,6 +169,7 @@ def main(*, paths, assignment: Assignment, output: Path | None = None, jobs: int
             result.content_hash = digest
             if output is not None:
                 path = Path(output) / f"{result.submission}.json"
+                result = apply_overrides(result, Path(output) / "gradebook.db")  # TA's word wins
                 result.write(path)          # atomic: all or nothing
                 book.record(result, run_id, path)
             summary.graded += 1

@@ -103,7 +103,8 @@ def main(*, assignment: Assignment, output: Path) -> tuple[Path, Path]:
         (target / "checks" / path.name).write_text(public_checks(source), encoding="utf-8")
 
     kit = assignment.root / "mmkit"
-    packages = ["autograder", "autograder.commands"]
+    packages = sorted(".".join(p.parent.relative_to(ENGINE.parent).parts)
+                      for p in ENGINE.rglob("__init__.py") if "__pycache__" not in p.parts)
     package_dir = ""
     if kit.is_dir():
         shutil.copytree(kit, target / "mmkit", ignore=IGNORE)

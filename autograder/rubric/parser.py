@@ -23,12 +23,12 @@ WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
          "x": 10}
-LABEL = (r"(?:exercises?|exercice|ejercicio|esercizio|aufgabe|übung|uebung|question|problem|"
+LABEL = (r"(?:exercise|exercice|ejercicio|esercizio|aufgabe|übung|uebung|question|problem|"
          r"task|answer|exc?|q|a)")
 NUMBER = r"(\d{1,2}|" + "|".join(WORD_NUMBERS) + r"|(?:i{1,3}|iv|vi{0,3}|ix|x)(?![a-z]))"
 _HEADING = re.compile(
     r"^(?P<label>" + LABEL + r")\s*\.?\s*(?:no\.?|nr\.?|number|num\.?|#)?\s*" + NUMBER +
-    r"(?![\w.,]\d)", re.I)
+    r"(?![\w.,]\d)(?!\s*[-\u2013]\s*\d)", re.I)
 _BARE_NUMBER = re.compile(r"^(\d{1,2})(?:\s*[.):]|\s*$|\s+(?=[A-Z(\"']))")
 _PLACEHOLDER = re.compile(
     r"^\s*[(\[<_*]*\s*(?:your answer(?: goes)?(?: here)?|answer(?: here)?|write (?:your answer )?here|"
@@ -79,10 +79,13 @@ def decode(data: bytes) -> tuple[str | None, str, str | None]:
         if nul > len(data[:4096]) // 4:
             try:
                 text = data.decode("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be")
-                return text, "utf-16", None
+                if _texty(text):
+                    return text, "utf-16", None
             except UnicodeDecodeError:
                 pass
         return None, "binary", "answers.md contains NUL bytes: it is not a text file"
+    if not _texty(data[:4096].decode("utf-8", errors="replace")):
+        return None, "binary", "answers.md is not a text file (mostly control bytes)"
     try:
         return data.decode("utf-8"), "utf-8", None
     except UnicodeDecodeError as e:
@@ -92,6 +95,15 @@ def decode(data: bytes) -> tuple[str | None, str, str | None]:
         return text, "cp1252", (f"answers.md is not valid UTF-8 (byte 0x{bad} at offset "
                                 f"{e.start}); it was read as Windows-1252, so accented letters "
                                 f"may show wrongly")
+
+
+def _texty(text: str) -> bool:
+    """Mostly printable characters (what a text file is)."""
+    if not text:
+        return True
+    sample = text[:4096]
+    good = sum(1 for ch in sample if ch.isprintable() or ch in "\n\r\t\f")
+    return good / len(sample) >= 0.9
 
 
 # -- headings --------------------------------------------------------------------------------------
@@ -210,7 +222,7 @@ def _clean_answer(lines: list[str], question: str | None) -> str:
         if _PLACEHOLDER.match(stripped):
             continue
         out.append(line.rstrip())
-    text = "\n".join(out).strip("\n")
+    text = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "\n".join(out)).strip("\n")
     text = _ANSWER_LABEL.sub("", text, count=1)
     return text.strip()
 

@@ -89,6 +89,8 @@ class Alternative:
     order: bool = False               # concepts in the listed order
     polarity: str = "affirmed"        # affirmed | negated | any
     unless: tuple[str, ...] = ()      # concepts that veto the match in the same sentence
+    scope: tuple[str, ...] = ()       # marker concepts (stage 1 / stage 2): every matched
+                                      # concept must sit nearest the same kind of marker
     window: int = 1                   # sentences the concepts may spread over (1 or 2)
     credit: float = 1.0               # fraction of the criterion's points
     line: int = 0
@@ -145,6 +147,13 @@ class Rubric:
     def criterion(self, cid: str) -> Criterion:
         return next(c for c in self.criteria if c.id == cid)
 
+    def vocabulary_words(self) -> set[str]:
+        """Words of the question, the descriptions, hints and messages, and the literal
+        words inside concept terms: what typos are corrected towards."""
+        texts = [self.question] + [c.description + " " + c.hint for c in self.criteria] + \
+            [d.message for d in self.deductions] + list(self.concept_sources.values())
+        return {w for t in texts for w in re.findall(r"[a-z]{7,}", t.lower())}
+
 
 # -- validation -------------------------------------------------------------------------------
 
@@ -152,7 +161,7 @@ TOP_KEYS = {"schema", "exercise", "title", "question", "concepts", "criteria", "
             "review_threshold", "notes"}
 CRITERION_KEYS = {"id", "points", "description", "hint", "match", "number"}
 DEDUCTION_KEYS = {"id", "points", "applies_to", "message", "match"}
-ALT_KEYS = {"all", "least", "regex", "near", "order", "polarity", "unless", "window", "credit",
+ALT_KEYS = {"all", "least", "regex", "near", "order", "polarity", "unless", "scope", "window", "credit",
             "note"}
 NUMBER_KEYS = {"value", "tolerance", "also", "givens", "counts", "per_side", "partial"}
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -160,9 +169,13 @@ ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def compile_term(term: str) -> str:
     """One synonym: a regular expression whose spaces (outside ``[...]``) match any run of
-    spaces or hyphens, so ``cross attention`` also finds ``cross-attention``."""
-    out, in_class, escaped = [], False, False
-    for ch in term:
+    spaces or hyphens, so ``cross attention`` also finds ``cross-attention``; a space
+    followed by ``?`` is optional (``info ?nce`` finds ``infonce``, ``info-nce``)."""
+    out, in_class, escaped, skip = [], False, False, False
+    for i, ch in enumerate(term):
+        if skip:
+            skip = False
+            continue
         if escaped:
             out.append(ch)
             escaped = False
@@ -175,6 +188,9 @@ def compile_term(term: str) -> str:
         elif ch == "]" and in_class:
             in_class = False
             out.append(ch)
+        elif ch == " " and not in_class and term[i + 1:i + 2] == "?":
+            out.append(r"[\s-]*")       # "info ?nce": an optional space or hyphen
+            skip = True
         elif ch == " " and not in_class:
             out.append(r"[\s-]+")
         else:
@@ -264,6 +280,10 @@ def _alternative(doc: _Doc, v, where: tuple, concepts: dict, sources: dict) -> A
         alt.polarity = v["polarity"]
     if "unless" in v:
         alt.unless = _concept_names(doc, v["unless"], where + ("unless",), concepts)
+    if "scope" in v:
+        if "all" not in v:
+            raise doc.error(where + ("scope",), "'scope' works with 'all' alternatives only")
+        alt.scope = _concept_names(doc, v["scope"], where + ("scope",), concepts)
     if "window" in v:
         if v["window"] not in (1, 2):
             raise doc.error(where + ("window",), f"expected 1 or 2 (sentences), got {v['window']!r}")

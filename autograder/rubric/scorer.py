@@ -21,13 +21,15 @@ Below the rubric's ``review_threshold`` (0.6 by default) the answer is marked fo
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from . import numbers
 from .schema import Alternative, Criterion, Rubric
-from .text import (FUNCTION_WORDS, Sentence, content_words, guess_language, is_fragment,
+from .text import (Sentence, Vocabulary, content_words, guess_language, is_fragment,
                    sentences_of, strip_markdown, words_of)
 
 LISTY_CREDIT = 0.25      # credit kept from a sentence that is a list of terms
@@ -60,7 +62,7 @@ class CriterionScore:
     message: str
     certainty: float
     deducted: float = 0.0
-    notes: list[str] = field(default_factory=list)
+    conflict: str = ""        # e.g. the right number and a wrong one both stated
 
     @property
     def status(self) -> str:
@@ -96,24 +98,54 @@ class Answer:
     question_novelty: int         # content words of the answer that the question lacks
     novelty_share: float
     novel: dict[int, int] = field(default_factory=dict)   # per sentence
+    truncated: bool = False
 
 
-def analyse(text: str, question: str) -> Answer:
+MAX_WORDS = 3000         # an answer longer than this is scored on its start (and flagged)
+
+
+@dataclass(frozen=True)
+class _Base:
+    text: str
+    sentences: tuple
+    words: tuple
+    listy_share: float
+    content: tuple                  # stemmed content words of the whole answer
+    per_sentence: tuple             # the same, per sentence
+    truncated: bool = False
+
+
+@functools.lru_cache(maxsize=256)
+def _base(text: str, vocabulary: Vocabulary | None = None) -> _Base:
+    """The question-independent analysis (shared by every rubric an answer is tried on)."""
     clean = strip_markdown(text)
-    sentences = [Sentence(i, s) for i, s in enumerate(sentences_of(clean))]
     words = words_of(clean)
+    truncated = len(words) > MAX_WORDS
+    if truncated:
+        cut = [m.start() for m in re.finditer(r"\S+", clean)][MAX_WORDS]
+        clean = clean[:cut]
+        words = words[:MAX_WORDS]
+    sentences = tuple(Sentence(i, s, vocabulary) for i, s in enumerate(sentences_of(clean)))
     listy_words = sum(len(words_of(s.display)) for s in sentences
                       if s.listy or is_fragment(s.display))
+    return _Base(clean, sentences, tuple(words),
+                 listy_words / len(words) if words else 0.0,
+                 tuple(content_words(clean)),
+                 tuple(tuple(content_words(s.display)) for s in sentences), truncated)
+
+
+def analyse(text: str, question: str, vocabulary: Vocabulary | None = None) -> Answer:
+    base = _base(text, vocabulary)
     q = set(content_words(question)) | GENERIC
-    mine = [w for w in content_words(clean) if w not in GENERIC]
+    mine = [w for w in base.content if w not in GENERIC]
     novel_words = {w for w in mine if w not in q}
-    novel = {s.index: len({w for w in content_words(s.display) if w not in q})
-             for s in sentences}
-    return Answer(text=clean, sentences=sentences, words=words,
-                  listy_share=listy_words / len(words) if words else 0.0,
+    novel = {s.index: len({w for w in words if w not in q})
+             for s, words in zip(base.sentences, base.per_sentence)}
+    return Answer(text=base.text, sentences=list(base.sentences), words=list(base.words),
+                  listy_share=base.listy_share,
                   question_novelty=len(novel_words),
                   novelty_share=len(novel_words) / max(1, len(set(mine))),
-                  novel=novel)
+                  novel=novel, truncated=base.truncated)
 
 
 GENERIC = set(content_words("""because answer question thing things something reason reasons
@@ -124,8 +156,20 @@ GENERIC = set(content_words("""because answer question thing things something re
 
 # -- matching ---------------------------------------------------------------------------------------
 
-def _hits(pattern: re.Pattern, norm: str) -> list[tuple[int, int]]:
-    return [m.span() for m in pattern.finditer(norm)]
+@functools.lru_cache(maxsize=65536)
+def _hits(pattern: re.Pattern, norm: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in pattern.finditer(norm))
+
+
+@functools.lru_cache(maxsize=4096)
+def _starts(norm: str) -> tuple[int, ...]:
+    """Character offsets where the words of ``norm`` start."""
+    return tuple(m.start() for m in re.finditer(r"\S+", norm))
+
+
+@functools.lru_cache(maxsize=4096)
+def _negation_spans(norm: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _NEG_SOURCE.finditer(norm))
 
 
 def _negated(norm: str, negations: list[tuple[int, int]], start: int, end: int,
@@ -138,8 +182,7 @@ def _negated(norm: str, negations: list[tuple[int, int]], start: int, end: int,
     cues that are part of a matched concept (``no notion of order``) do not count.
     """
     hits = sorted(inside) if inside else [(start, end)]
-    words = [m.start() for m in re.finditer(r"\S+", norm)]
-    from bisect import bisect_left
+    words = _starts(norm)
     for a, b in negations:
         if any(x <= a < y for x, y in inside):
             continue
@@ -171,7 +214,7 @@ class _Try:
 
 
 def _try_alternative(alt: Alternative, rubric: Rubric, norm: str, sentence: Sentence) -> _Try:
-    negations = [m.span() for m in _NEG_SOURCE.finditer(norm)]
+    negations = _negation_spans(norm)
     for name in alt.unless:
         if rubric.concepts[name].search(norm):
             return _Try(False, 0.5)
@@ -210,6 +253,8 @@ def _try_alternative(alt: Alternative, rubric: Rubric, norm: str, sentence: Sent
             width = word_of(end - 1) - word_of(start)
             if alt.near is not None and width > alt.near:
                 continue
+            if alt.scope and not _in_one_scope(alt, rubric, norm, subset, combo, word_of):
+                continue
             neg = _negated(norm, negations, start, end, list(combo))
             if not _polarity_ok(alt.polarity, neg):
                 polarity_miss = True
@@ -222,9 +267,34 @@ def _try_alternative(alt: Alternative, rubric: Rubric, norm: str, sentence: Sent
                 polarity_miss=polarity_miss)
 
 
+def _in_one_scope(alt: Alternative, rubric: Rubric, norm: str, names, combo, word_of) -> bool:
+    """Each matched concept belongs to its nearest scope marker (``stage 1`` / ``then``):
+    all of them must belong to the same kind of marker, and to the alternative's own
+    marker concept when it names one."""
+    markers = sorted((a, name) for name in alt.scope
+                     for a, _ in _hits(rubric.concepts[name], norm))
+    if not markers:
+        return True
+
+    def distance(a: int, b: int) -> int:
+        lo, hi = min(a, b), max(a, b)
+        words = abs(word_of(a) - word_of(b))
+        return words + (6 if re.search(r"[,;:(|]| while | whereas | but ", norm[lo:hi]) else 0)
+
+    own = {n for n in names if n in alt.scope}
+    kinds = set(own)
+    for name, (a, _) in zip(names, combo):
+        if name in alt.scope:
+            continue
+        nearest = min(markers, key=lambda m: (distance(m[0], a), m[0] > a))
+        kinds.add(nearest[1])
+    return len(kinds) <= 1
+
+
 _NEG_SOURCE = re.compile(
     r"\b(?:not|no|never|cannot|nor|neither|none|nothing|nobody|nowhere|without|lacks?|"
-    r"lacking|unable|fails?\s+to|instead\s+of|rather\s+than|w/o)\b|n't\b")
+    r"lacking|unable|fails?\s+to|instead\s+of|rather\s+than|w/o|dont|doesnt|cant|isnt|arent|"
+    r"wont|wouldnt|couldnt|shouldnt|didnt|hasnt|havent)\b|n't\b")
 
 
 def _polarity_ok(polarity: str, negated: bool) -> bool:
@@ -232,8 +302,7 @@ def _polarity_ok(polarity: str, negated: bool) -> bool:
 
 
 def _word_index(norm: str):
-    starts = [m.start() for m in re.finditer(r"\S+", norm)]
-    from bisect import bisect_right
+    starts = _starts(norm)
 
     def index(char: int) -> int:
         return max(0, bisect_right(starts, char) - 1)
@@ -311,8 +380,10 @@ def score_number(criterion: Criterion, rubric: Rubric, answer: Answer) -> Criter
     if right:
         s, e = right[0]
         bad = wrong[0][1].text if wrong else f"{slips[0][1].text} = {slips[0][2].text}"
-        return _cs(criterion, 0.5, _evidence(answer, (s.index,)), 0.45,
-                   note=f"but the answer also states {bad!r}, which is not right")
+        cs = _cs(criterion, 0.5, _evidence(answer, (s.index,)), 0.45,
+                 note=f"but the answer also states {bad!r}, which is not right")
+        cs.conflict = f"{criterion.id}: the right value and a wrong one ({bad}) are both stated"
+        return cs
     if wrong or slips:
         s, bad = (wrong[0][0], wrong[0][1].text) if wrong else \
             (slips[0][0], f"{slips[0][1].text} = {slips[0][2].text}")
@@ -396,7 +467,8 @@ def apply_deductions(rubric: Rubric, answer: Answer, scores: list[CriterionScore
 def score_text(text: str, rubric: Rubric, others: dict[str, Rubric] | None = None) -> AnswerScore:
     """Score one answer's text. ``others``: the other exercises' rubrics, to notice an
     answer that belongs to another exercise."""
-    answer = analyse(text, rubric.question)
+    vocabulary = vocabulary_of(rubric, others)
+    answer = analyse(text, rubric.question, vocabulary)
     flags, reasons, caps = set(), [], []
 
     language = guess_language(answer.text)
@@ -427,6 +499,13 @@ def score_text(text: str, rubric: Rubric, others: dict[str, Rubric] | None = Non
         reasons.append("the answer is a list of terms without claims; credit cut to a quarter")
         caps.append(0.3)
 
+    if answer.truncated:
+        reasons.append(f"the answer is longer than {MAX_WORDS} words; only its start was scored")
+        caps.append(0.5)
+    for cs in scores:
+        if cs.conflict:
+            reasons.append(cs.conflict)
+            caps.append(0.5)
     total = sum(cs.score for cs in scores)
     possible = sum(cs.criterion.points for cs in scores) or 1.0
     coverage = _coverage(rubric, answer)
@@ -440,7 +519,8 @@ def score_text(text: str, rubric: Rubric, others: dict[str, Rubric] | None = Non
         for ex_id, other in others.items():
             if ex_id == rubric.exercise:
                 continue
-            got = sum(cs.score for cs in score_criteria(other, analyse(text, other.question)))
+            got = sum(cs.score for cs in score_criteria(other, analyse(text, other.question,
+                                                                        vocabulary)))
             if got > best_score:
                 best_other, best_score = ex_id, got
         if best_other and best_score >= 0.6 * other_points(others[best_other]):
@@ -461,6 +541,19 @@ def score_text(text: str, rubric: Rubric, others: dict[str, Rubric] | None = Non
                        len(answer.words))
 
 
+_VOCABULARIES: dict = {}
+
+
+def vocabulary_of(rubric: Rubric, others: dict[str, Rubric] | None) -> Vocabulary:
+    """One vocabulary for a set of rubrics (cached), so an answer's analysis is shared."""
+    rubrics = tuple(sorted({id(r): r for r in [rubric, *(others or {}).values()]}.values(),
+                           key=lambda r: (r.exercise, id(r))))
+    key = tuple(id(r) for r in rubrics)
+    if key not in _VOCABULARIES:
+        _VOCABULARIES[key] = Vocabulary(w for r in rubrics for w in r.vocabulary_words())
+    return _VOCABULARIES[key]
+
+
 def other_points(rubric: Rubric) -> float:
     return rubric.points
 
@@ -472,7 +565,3 @@ def _coverage(rubric: Rubric, answer: Answer) -> float:
     text = " ".join(s.norm for s in answer.sentences)
     return sum(1 for c in used if rubric.concepts[c].search(text)) / len(used)
 
-
-def function_share(text: str) -> float:
-    words = words_of(text)
-    return sum(1 for w in words if w in FUNCTION_WORDS) / len(words) if words else 0.0

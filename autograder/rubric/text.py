@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -40,12 +39,14 @@ _LATEX = [
 ]
 
 
+_SUPERSCRIPTS = str.maketrans({ch: "^" + unicodedata.normalize("NFKC", ch)
+                               for ch in "\u2070\u00b9\u2074\u2075\u2076\u2077\u2078\u2079"})
+
+
 def fold_unicode(text: str) -> str:
     """Typographic characters to plain ones the patterns expect (``×`` -> `` x ``)."""
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text)
-    # superscript digits other than the two above, and fullwidth forms
-    return "".join(unicodedata.normalize("NFKC", ch) if ch in "\u2070\u2074\u2075\u2076\u2077"
-                   "\u2078\u2079\u00b9" else ch for ch in text)
+    return text.translate(_SUPERSCRIPTS)
 
 
 def strip_markdown(text: str) -> str:
@@ -104,6 +105,10 @@ def sentences_of(text: str) -> list[str]:
             head = item[start:m.start()].rstrip("\"')]")
             if _ABBREV.search(head) or re.search(r"\b[A-Z]\.$", head):
                 continue
+            closing = item[m.start():m.end()].strip()
+            nxt = item[m.end():m.end() + 1]
+            if nxt.islower() and (head.endswith(("?", "!")) or closing):
+                continue                 # a quoted question inside a sentence
             piece = item[start:m.end()].strip()
             if piece:
                 out.append(piece)
@@ -117,9 +122,6 @@ def sentences_of(text: str) -> list[str]:
 # -- normalised form ---------------------------------------------------------------------
 
 WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
-NEGATION = re.compile(
-    r"\b(?:not|no|never|cannot|nor|neither|none|nothing|nobody|nowhere|without|lacks?|"
-    r"lacking|unable|fails?\s+to|instead\s+of|rather\s+than|w/o)\b|n't\b")
 
 
 def normalise(sentence: str) -> str:
@@ -134,30 +136,63 @@ def normalise(sentence: str) -> str:
     return s
 
 
+# -- typos -------------------------------------------------------------------------------
+
+TYPO_MIN = 8       # only words this long are corrected: short words have real neighbours
+
+
+class Vocabulary:
+    """Words an exercise is about; a long answer word one edit away from exactly one of
+    them (``spectogram``, ``atention``, ``embeding``) and starting with the same letter is
+    read as that word (for matching only: evidence quotes the answer as written)."""
+
+    def __init__(self, words):
+        self.words = frozenset(w for w in words if len(w) >= TYPO_MIN - 1)
+        self._deletes: dict[str, set[str]] = {}
+        for w in self.words:
+            for variant in {w, *_deletions(w)}:
+                self._deletes.setdefault(variant, set()).add(w)
+
+    def correct(self, word: str) -> str:
+        if len(word) < TYPO_MIN or word in self.words or not word.isalpha():
+            return word
+        found = set()
+        for variant in {word, *_deletions(word)}:
+            found |= self._deletes.get(variant, set())
+        found = {w for w in found if w[0] == word[0] and _one_edit(word, w)}
+        return found.pop() if len(found) == 1 else word
+
+    def fix(self, norm: str) -> str:
+        return re.sub(r"[a-z]{%d,}" % TYPO_MIN, lambda m: self.correct(m.group(0)), norm)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance exactly 1."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
 @dataclass
 class Sentence:
     index: int
     display: str
+    vocabulary: Vocabulary | None = None
     norm: str = field(init=False)
 
     def __post_init__(self):
         self.norm = normalise(self.display)
-
-    @cached_property
-    def word_starts(self) -> list[int]:
-        return [m.start() for m in WORD.finditer(self.norm)]
-
-    @cached_property
-    def words(self) -> list[str]:
-        return WORD.findall(self.norm)
-
-    def word_at(self, char: int) -> int:
-        """Index of the word that contains (or precedes) character ``char``."""
-        return max(0, bisect_right(self.word_starts, char) - 1)
-
-    @cached_property
-    def negations(self) -> list[tuple[int, int]]:
-        return [m.span() for m in NEGATION.finditer(self.norm)]
+        if self.vocabulary is not None:
+            self.norm = self.vocabulary.fix(self.norm)
 
     @cached_property
     def listy(self) -> bool:
