@@ -1,0 +1,28 @@
+# catches: ex14.permute_classes ex14.classifier_rows ex14.template_averaging ex14.accuracy ex14.accuracy_matches_reference
+# Wrong on purpose: builds the rows over sorted(set(class_names)), losing the caller's class order
+import torch
+import torch.nn.functional as F
+
+
+def build_prompts(class_names, template="a photo of a {}."):
+    return [template.format(name) for name in class_names]
+
+
+def zero_shot_classifier(model, class_names, templates):
+    rows = []
+    with torch.no_grad():
+        for name in sorted(set(class_names)):
+            prompts = [t.format(name) for t in templates]
+            emb = model.encode_text(prompts)          # (K, D)
+            emb = F.normalize(emb, dim=-1)
+            mean = emb.mean(dim=0)                    # (D,)
+            rows.append(F.normalize(mean, dim=-1))
+    return torch.stack(rows)                          # (C, D)
+
+
+def zero_shot_predict(model, images, classifier, logit_scale=100.0):
+    with torch.no_grad():
+        feats = model.encode_image(images)            # (B, D)
+    feats = F.normalize(feats, dim=-1)
+    logits = logit_scale * feats @ classifier.T       # (B, C)
+    return logits.softmax(dim=-1)
