@@ -34,6 +34,11 @@ exercise_option = click.option(
 @click.version_option(package_name="mmllm-autograder")
 def main():
     """Grade the Chapter 30 (Multimodal LLMs) assignment: check, grade, validate, release."""
+    import torch
+
+    # The grader's own work is many tiny ops: a thread pool only adds contention,
+    # and batch slots run side by side. Workers set their own threads.
+    torch.set_num_threads(1)
 
 
 @main.command()

@@ -13,3 +13,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_configure(config):
+    # One thread in the trusted process: the checks' tiny ops gain nothing from a pool,
+    # and on a shared 2-core machine thread contention makes them 10-30x slower.
+    import torch
+
+    torch.set_num_threads(1)
