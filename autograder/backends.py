@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import torch
@@ -185,6 +186,20 @@ def threading_is_not_main() -> bool:
     return threading.current_thread() is not threading.main_thread()
 
 
+def _check_unpacked_size(payload: bytes, limit: int) -> None:
+    """torch.save writes a zip of stored records; a forged reply could deflate them
+    and unpack to far more than it weighs. Refuse compressed or oversized records."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile:
+        raise ProtocolError("unreadable reply (not a torch.save archive)") from None
+    if any(i.compress_type != zipfile.ZIP_STORED for i in infos):
+        raise ProtocolError("reply holds compressed records, which torch.save never writes")
+    if sum(i.file_size for i in infos) > limit:
+        raise ProtocolError(f"reply unpacks to more than the {limit} byte limit")
+
+
 def _frame(obj) -> bytes:
     buf = io.BytesIO()
     torch.save(obj, buf)
@@ -235,17 +250,20 @@ class ProcessBackend(Backend):
         if self.proc is not None and self.proc.poll() is None:
             return
         if self.proc is not None:
-            self.generation += 1
-            self.seen.clear()
+            self._kill()
         self.proc = self._spawn()
         reply = self._read_reply(time.monotonic() + self.startup_timeout, "starting")
-        if reply != {"ok": True, "value": "ready"}:
+        if not isinstance(reply, dict) or reply.get("value") != "ready":
             self._kill()
             raise ProtocolError("the submission's process did not start cleanly")
+        self.ready = reply
 
     def _kill(self):
+        """End the worker and everything it started; its handles are stale from now on."""
         if self.proc is None:
             return
+        self.generation += 1
+        self.seen.clear()
         if hasattr(self.proc, "kill_tree"):
             self.proc.kill_tree()
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -255,6 +273,7 @@ class ProcessBackend(Backend):
         for stream in (self.proc.stdin, self.proc.stdout):
             with contextlib.suppress(Exception):
                 stream.close()
+        self.proc = None
 
     def close(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -263,7 +282,6 @@ class ProcessBackend(Backend):
                 self.proc.stdin.flush()
                 self.proc.wait(timeout=2)
         self._kill()
-        self.proc = None
 
     # -- framing -----------------------------------------------------------------
     def _send(self, req):
@@ -296,13 +314,17 @@ class ProcessBackend(Backend):
             self._kill()
             raise ProtocolError(f"reply of {size} bytes is over the {self.max_reply} byte limit")
         payload = self._read_exact(size, deadline)
+        _check_unpacked_size(payload, self.max_reply)
         try:
             return torch.load(io.BytesIO(payload), weights_only=True)
         except Exception as e:
             raise ProtocolError(f"unreadable reply ({type(e).__name__})") from None
 
     def _crashed(self, when: str) -> WorkerCrashed:
-        code = self.proc.wait(timeout=5) if self.proc else None
+        try:
+            code = self.proc.wait(timeout=5) if self.proc else None
+        except subprocess.TimeoutExpired:
+            code = None  # it closed its channel but lives on: killed below
         self._kill()
         if code is not None and code < 0:
             why = f"was killed by signal {-code} ({signal.Signals(-code).name})"

@@ -158,8 +158,13 @@ def grade_exercise(exercise: Exercise, specs: list[CheckSpec], backend, assignme
         checks = all_with("missing", f"no file {exercise.file} in the submission")
     else:
         session = ExerciseSession(backend, exercise, assignment)
+        left = None if deadline is None else deadline - time.monotonic()
         try:
+            if left is not None and left <= 0:
+                raise SubmissionTimeout("not run: the submission used up its time budget")
             backend.timeout = max([s.timeout for s in specs] + [30.0])
+            if left is not None:
+                backend.timeout = max(0.5, min(backend.timeout, left))
             session.sub  # import once up front: an import error is the exercise's one message
             checks = None
         except (Missing, SubmissionError, SubmissionTimeout) as e:
@@ -187,7 +192,7 @@ class SandboxMissing(RuntimeError):
 
 
 def make_backend(submission_dir: Path, assignment: Assignment, sandbox: str, *,
-                 zygote=None, slot: int = 0, hide=()):
+                 zygote=None, slot: int = 0, hide=(), uid_base: int | None = None):
     """``local`` (in this process), ``process`` (a fresh interpreter), or ``sandbox``
     (forked from the zygote, with every isolation layer the OS allows)."""
     if sandbox == "local":
@@ -198,14 +203,15 @@ def make_backend(submission_dir: Path, assignment: Assignment, sandbox: str, *,
 
     secrets_ = [assignment.root, assignment.path("reference", "reference"),
                 assignment.path("checks", "checks"), assignment.path("wrong", "wrong")]
-    return SandboxBackend(submission_dir, zygote=zygote, slot=slot, hide=[*secrets_, *hide])
+    return SandboxBackend(submission_dir, zygote=zygote, slot=slot, hide=[*secrets_, *hide],
+                          uid_base=uid_base)
 
 
 def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
           hidden: bool = True, sandbox: str = "process", seed: int | None = None,
           name: str | None = None, timeout_scale: float = 1.0, zygote=None, slot: int = 0,
           hide=(), require_sandbox: bool = False, budget: float | None = None,
-          rubrics: bool = True) -> SubmissionResult:
+          rubrics: bool = True, uid_base: int | None = None) -> SubmissionResult:
     """Grade the code exercises of one submission folder.
 
     ``sandbox``: ``"local"`` imports the submission here (``check``, the student's own
@@ -223,7 +229,7 @@ def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
         from .sandbox.client import Zygote
         zygote = own_zygote = Zygote()
     backend = make_backend(submission_dir, assignment, sandbox, zygote=zygote, slot=slot,
-                           hide=hide)
+                           hide=hide, uid_base=uid_base)
     result = SubmissionResult(submission=name or submission_dir.name,
                               assignment=assignment.name,
                               assignment_version=assignment.version, seed=run_seed)
@@ -247,11 +253,11 @@ def grade(submission_dir: Path | str, assignment: Assignment, *, exercises=None,
             rubric_ids = [e.id for e in assignment.select(exercises, kind="rubric")]
             result.exercises += score_answers(submission_dir, assignment, rubric_ids)
     finally:
+        result.output = backend.output_tail()  # before close: the sandbox removes its folder
         backend.close()
         if own_zygote is not None:
             own_zygote.close()
     result.sandbox = _layers_of(backend)
-    result.output = backend.output_tail()
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 

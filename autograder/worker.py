@@ -75,8 +75,10 @@ def main(argv=None) -> int:
     return serve(proto_in, proto_out, ObjectTable(submission_roots=[args.submission]))
 
 
-def serve(proto_in, proto_out, table) -> int:
-    """Answer requests until the grader says exit or closes the channel."""
+def serve(proto_in, proto_out, table, ready: dict | None = None) -> int:
+    """Answer requests until the grader says exit or closes the channel. ``ready``
+    rides along with the first message (the sandbox's layers, said before any
+    submission code runs)."""
     import torch
 
     def send(obj):
@@ -90,7 +92,7 @@ def serve(proto_in, proto_out, table) -> int:
         payload = buf.getvalue()
         proto_out.write(HEADER.pack(len(payload)) + payload)
 
-    send({"ok": True, "value": "ready"})
+    send({"ok": True, "value": "ready", **(ready or {})})
     while True:
         head = _read_exact(proto_in, HEADER.size)
         if head is None:

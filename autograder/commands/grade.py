@@ -38,6 +38,7 @@ class Options:
     require_sandbox: bool = False
     budget: float | None = 900.0      # seconds a submission may take in all
     hide: list = field(default_factory=list)
+    uid_base: int | None = None       # first slot uid of this run (see run_uid_base)
 
 
 @dataclass
@@ -76,6 +77,9 @@ def collect(paths, assignment: Assignment, staging: Path) -> list[Incoming]:
                 incoming.append(Incoming(name, safe_extract(path, staging / name)))
             except RejectedArchive as e:
                 incoming.append(Incoming(name, path, rejected=str(e)))
+            except Exception as e:  # a corrupt member, a file where a folder must go, ...
+                incoming.append(Incoming(name, path, rejected=f"it could not be unpacked "
+                                                              f"({type(e).__name__}: {e})"))
         else:
             incoming.append(Incoming(name, path))
     return incoming
@@ -90,6 +94,24 @@ def rejected_result(inc: Incoming, assignment: Assignment, exercises) -> Submiss
                   for s in assignment.checks(ex.id)]
         result.exercises.append(ExerciseResult.from_checks(ex.id, ex.title, ex.kind, checks))
     return result
+
+
+def hidden_inputs(paths, collapse: int = 8) -> set[str]:
+    """Folders the children must not see: the inputs, each a folder or a zip's folder.
+    Many paths under one parent (``grade subs/*``) become that parent, so the list
+    stays short; the root folder itself is never hidden."""
+    by_parent: dict[Path, set[str]] = {}
+    for p in map(Path, paths):
+        p = p.resolve()
+        folder = p if p.is_dir() else p.parent
+        by_parent.setdefault(folder.parent, set()).add(str(folder))
+    hidden = set()
+    for parent, folders in by_parent.items():
+        if len(folders) > collapse and parent != Path(parent.anchor):
+            hidden.add(str(parent))
+        else:
+            hidden |= folders
+    return {h for h in hidden if not any(h != o and h.startswith(o + "/") for o in hidden)}
 
 
 # -- one slot of a parallel batch (a process of its own) ----------------------------
@@ -120,7 +142,8 @@ def _slot_grade(path: str, name: str, opts: Options) -> dict:
 def _grade_one(path: Path, name: str, assignment, opts: Options, zygote, slot) -> SubmissionResult:
     return grade(path, assignment, exercises=opts.exercises, hidden=opts.hidden,
                  sandbox=opts.sandbox, seed=opts.seed, name=name, zygote=zygote, slot=slot,
-                 hide=opts.hide, require_sandbox=opts.require_sandbox, budget=opts.budget)
+                 hide=opts.hide, require_sandbox=opts.require_sandbox, budget=opts.budget,
+                 uid_base=opts.uid_base)
 
 
 # -- the batch -----------------------------------------------------------------------
@@ -148,7 +171,10 @@ def main(*, paths, assignment: Assignment, output: Path | None = None, jobs: int
     summary = Summary()
     try:
         incoming = collect(paths, assignment, staging)
-        opts.hide = [*opts.hide, *[str(Path(p).resolve()) for p in paths]]
+        opts.hide = sorted({*opts.hide, *hidden_inputs(paths)})
+        if opts.uid_base is None:
+            from ..sandbox.client import run_uid_base
+            opts.uid_base = run_uid_base()
         if output is not None:
             opts.hide.append(str(Path(output).resolve()))
         book = Gradebook(Path(output) / "gradebook.db") if output is not None else None

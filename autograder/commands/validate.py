@@ -3,9 +3,13 @@
 The reference scores full marks, the untouched stubs score zero, and every
 known-wrong submission loses points on the checks it names, which together cover
 every check. A wrong submission is a folder under the assignment's ``wrong`` path
-holding one exercise file whose header says what it breaks:
+holding the file of the exercise under test, whose header says what it breaks:
 
     # catches: ex13.symmetric ex13.asymmetric_value
+
+An exercise that builds on others (``depends`` in assignment.yaml) is graded with them,
+so its folder may also hold correct files of those exercises; the exercise under test
+is the one all the others in the folder are dependencies of.
 """
 from __future__ import annotations
 
@@ -36,19 +40,30 @@ class Report:
         return not self.problems
 
 
+def exercise_under_test(assignment: Assignment, folder: Path) -> tuple[str, Path]:
+    """The exercise a test folder is about, and its file.
+
+    The folder holds that exercise's file and, optionally, files of exercises it builds
+    on (transitively), which grading it grades too; any other exercise file is an error.
+    """
+    by_file = {e.file: e.id for e in assignment.exercises.values() if e.file}
+    files = {by_file[f.name]: f for f in folder.glob("ex*.py") if f.name in by_file}
+    below = {ex: set(assignment.with_dependencies([ex])) - {ex} for ex in files}
+    tops = [ex for ex in files if not any(ex in below[other] for other in files)]
+    if len(tops) != 1 or set(files) - {tops[0]} - below[tops[0]]:
+        raise ValueError(f"{folder}: expected one exercise file, plus only files of the "
+                         f"exercises it depends on; got {sorted(f.name for f in files.values())}")
+    return tops[0], files[tops[0]]
+
+
 def wrong_submissions(assignment: Assignment, exercises=None) -> list[WrongSubmission]:
     root = assignment.path("wrong", "wrong")
-    by_file = {e.file: e.id for e in assignment.exercises.values() if e.file}
     found = []
     for folder in sorted(p for p in root.glob("*") if p.is_dir()) if root.is_dir() else []:
-        files = [f for f in folder.glob("ex*.py") if f.name in by_file]
-        if len(files) != 1:
-            raise ValueError(f"{folder}: expected exactly one exercise file, got {len(files)}")
-        text = files[0].read_text(encoding="utf-8")
-        m = CATCHES.search(text)
+        ex, file = exercise_under_test(assignment, folder)
+        m = CATCHES.search(file.read_text(encoding="utf-8"))
         if not m:
-            raise ValueError(f"{files[0]}: no '# catches: <check ids>' line")
-        ex = by_file[files[0].name]
+            raise ValueError(f"{file}: no '# catches: <check ids>' line")
         if exercises and ex not in exercises:
             continue
         found.append(WrongSubmission(folder, ex, tuple(m.group(1).split())))
@@ -87,6 +102,13 @@ def main(*, assignment: Assignment, exercises=None, sandbox: str = "process",
         result = grade(wrong.path, assignment, exercises=[wrong.exercise], sandbox=sandbox,
                        name=wrong.path.name)
         by_id = {c.id: c for c in result.checks()}
+        for dep in assignment.with_dependencies([wrong.exercise]):  # files beside it are correct
+            if dep != wrong.exercise and (wrong.path / assignment.exercises[dep].file).is_file():
+                failing = [c.id for c in result.checks()
+                           if c.id.split(".")[0] == dep and c.status != "passed"]
+                if failing:
+                    report.problems.append(f"{wrong.path.name}: the {dep} file beside it "
+                                           f"fails {', '.join(failing)}")
         for cid in wrong.catches:
             if cid not in all_checks:
                 report.problems.append(f"{wrong.path.name}: names unknown check {cid}")

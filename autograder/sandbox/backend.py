@@ -6,7 +6,6 @@ reaches every process of the slot's uid.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -15,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..backends import ProcessBackend
-from .client import UID_BASE, Zygote, kill_everything_of
+from .client import Zygote, kill_everything_of, run_uid_base
 from .layers import Limits, Plan, _traversable_chain
 
 LAYERS = ("separate_process", "uid_drop", "no_network", "mount_ns", "limits")
@@ -80,10 +79,11 @@ def default_plan(hide=(), uid: int | None = None, limits: Limits | None = None,
 
 class SandboxBackend(ProcessBackend):
     def __init__(self, submission_dir: Path, *, zygote: Zygote, slot: int = 0, hide=(),
-                 limits: Limits | None = None, **kwargs):
+                 limits: Limits | None = None, uid_base: int | None = None, **kwargs):
         super().__init__(submission_dir, **kwargs)
         self.zygote = zygote
-        self.uid = UID_BASE + slot if os.geteuid() == 0 else None
+        base = run_uid_base() if uid_base is None else uid_base
+        self.uid = base + slot if os.geteuid() == 0 else None
         self.limits = limits or Limits(file_size=self.output_cap)
         self.hide = list(hide)
         self.layers = {layer: False for layer in LAYERS}
@@ -104,12 +104,9 @@ class SandboxBackend(ProcessBackend):
     def _ensure_started(self):
         fresh = self.proc is None or self.proc.poll() is not None
         super()._ensure_started()
-        if fresh:
-            try:
-                got = json.loads((self.workdir / ".layers.json").read_text())
-                self.layers = {k: bool(got.get(k)) for k in LAYERS}
-            except (OSError, ValueError):
-                self.layers = {layer: False for layer in LAYERS}
+        if fresh:  # said by the child before any submission code ran
+            got = self.ready.get("layers") if isinstance(self.ready.get("layers"), dict) else {}
+            self.layers = {k: got.get(k) is True for k in LAYERS}
 
     def close(self):
         pid = self.proc.pid if self.proc is not None else None

@@ -19,7 +19,7 @@ import signal
 import socket
 import sys
 
-MAX_MESSAGE = 1 << 16
+MAX_MESSAGE = 1 << 22  # a spawn request: paths and a plan
 
 
 def _child(msg: dict, req_fd: int, rep_fd: int, control: socket.socket, wake) -> int:
@@ -51,10 +51,9 @@ def _child(msg: dict, req_fd: int, rep_fd: int, control: socket.socket, wake) ->
     from autograder.objects import ObjectTable
     from autograder.worker import serve
 
-    with open(os.path.join(msg["workdir"], ".layers.json"), "w") as f:
-        json.dump(in_force, f)
+    # the layers in force go out with "ready", before any submission code has run
     return serve(os.fdopen(req_fd, "rb", buffering=0), os.fdopen(rep_fd, "wb", buffering=0),
-                 ObjectTable(submission_roots=[msg["submission"]]))
+                 ObjectTable(submission_roots=[msg["submission"]]), ready={"layers": in_force})
 
 
 def _reap(control: socket.socket) -> None:

@@ -14,7 +14,7 @@ import pytest
 from autograder.assignment import Assignment
 from autograder.runner import SandboxMissing, grade
 from autograder.sandbox.backend import SandboxBackend
-from autograder.sandbox.client import UID_BASE, Zygote, uid_has_processes
+from autograder.sandbox.client import Zygote, run_uid_base, uid_has_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 A = Assignment.load(ROOT / "assignments" / "ch30")
@@ -84,7 +84,7 @@ def test_layers_hold_inside_the_child(probe, tmp_path):
         return
     assert layers == {"separate_process": True, "uid_drop": True, "no_network": True,
                       "mount_ns": True, "limits": True}
-    assert facts["uid"] == facts["gid"] == UID_BASE + 3 and facts["groups"] == []
+    assert facts["uid"] == facts["gid"] == run_uid_base() + 3 and facts["groups"] == []
     assert not any(facts["readable"].values()), facts["readable"]  # reference, checks, original
     assert facts["network"] is False
     assert facts["tmp"] == [Path(probe.workdir).name]  # a private /tmp: only its own folder
@@ -101,4 +101,4 @@ def test_result_reports_the_layers_and_require_sandbox(tmp_path):
         with pytest.raises(SandboxMissing):
             grade(ROOT / "reference", A, exercises=["ex11"], sandbox="sandbox",
                   require_sandbox=True)
-    assert not uid_has_processes(UID_BASE)
+    assert not uid_has_processes(run_uid_base())

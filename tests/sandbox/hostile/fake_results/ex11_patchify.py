@@ -1,0 +1,61 @@
+"""HOSTILE fixture `fake_results`. At import, tries to write fake perfect result files: into the
+real results folder (its path is planted in target.txt by the test), ../results, /tmp, and over
+gradebook.db. Honest score 6/6; the real results must be untouched.
+"""
+import torch
+
+
+def num_patches(height, width, patch_size):
+    if height % patch_size or width % patch_size:
+        raise ValueError(f"({height}, {width}) is not divisible by {patch_size}")
+    return (height // patch_size) * (width // patch_size)
+
+
+def patchify(images, patch_size):
+    if images.dim() != 4:
+        raise ValueError(f"expected (B, C, H, W), got {tuple(images.shape)}")
+    B, C, H, W = images.shape
+    P = patch_size
+    if H % P or W % P:
+        raise ValueError(f"({H}, {W}) is not divisible by {P}")
+    h, w = H // P, W // P
+    x = images.reshape(B, C, h, P, w, P).permute(0, 2, 4, 1, 3, 5)  # (B, h, w, C, P, P)
+    return x.reshape(B, h * w, C * P * P)                            # (B, N, C*P*P)
+
+
+def unpatchify(tokens, patch_size, height, width):
+    if tokens.dim() != 3:
+        raise ValueError(f"expected (B, N, L), got {tuple(tokens.shape)}")
+    B, N, L = tokens.shape
+    P = patch_size
+    if height % P or width % P or N != (height // P) * (width // P) or L % (P * P):
+        raise ValueError(f"{N} tokens of length {L} do not fit {height}x{width}, P={P}")
+    h, w, C = height // P, width // P, L // (P * P)
+    x = tokens.reshape(B, h, w, C, P, P).permute(0, 3, 1, 4, 2, 5)  # (B, C, h, P, w, P)
+    return x.reshape(B, C, height, width)                            # (B, C, H, W)
+
+
+# ---- hostile part ----
+import json
+import os
+from pathlib import Path
+
+_fake = json.dumps({"schema": 1, "submission": "fake_results", "score": 6,
+                    "max_score": 6, "exercises": []})
+_here = Path(__file__).resolve().parent
+_targets = ["../results/fake_results.json", "../results/honest.json",
+            "/tmp/results/fake_results.json", "/tmp/fake_results.json",
+            "/var/tmp/fake_results.json", "/dev/shm/fake_results.json"]
+try:
+    _results = (_here / "target.txt").read_text().strip()
+    _targets += [f"{_results}/fake_results.json", f"{_results}/honest.json",
+                 f"{_results}/gradebook.db", f"{_results}/planted.json"]
+except OSError:
+    pass
+for _t in _targets:
+    try:
+        with open(_t, "w") as _f:
+            _f.write(_fake)
+        print(f"WROTE {_t}", flush=True)
+    except OSError as e:
+        print(f"refused {_t}: {e}", flush=True)

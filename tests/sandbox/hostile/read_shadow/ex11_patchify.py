@@ -1,0 +1,60 @@
+"""HOSTILE fixture `read_shadow`. At import, reads /etc/shadow and files in root's home, and lists
+that home; raises if it could read any, or see more than the interpreter's folders. Honest score
+6/6: the files must be unreadable.
+"""
+import torch
+
+
+def num_patches(height, width, patch_size):
+    if height % patch_size or width % patch_size:
+        raise ValueError(f"({height}, {width}) is not divisible by {patch_size}")
+    return (height // patch_size) * (width // patch_size)
+
+
+def patchify(images, patch_size):
+    if images.dim() != 4:
+        raise ValueError(f"expected (B, C, H, W), got {tuple(images.shape)}")
+    B, C, H, W = images.shape
+    P = patch_size
+    if H % P or W % P:
+        raise ValueError(f"({H}, {W}) is not divisible by {P}")
+    h, w = H // P, W // P
+    x = images.reshape(B, C, h, P, w, P).permute(0, 2, 4, 1, 3, 5)  # (B, h, w, C, P, P)
+    return x.reshape(B, h * w, C * P * P)                            # (B, N, C*P*P)
+
+
+def unpatchify(tokens, patch_size, height, width):
+    if tokens.dim() != 3:
+        raise ValueError(f"expected (B, N, L), got {tuple(tokens.shape)}")
+    B, N, L = tokens.shape
+    P = patch_size
+    if height % P or width % P or N != (height // P) * (width // P) or L % (P * P):
+        raise ValueError(f"{N} tokens of length {L} do not fit {height}x{width}, P={P}")
+    h, w, C = height // P, width // P, L // (P * P)
+    x = tokens.reshape(B, h, w, C, P, P).permute(0, 3, 1, 4, 2, 5)  # (B, C, h, P, w, P)
+    return x.reshape(B, C, height, width)                            # (B, C, H, W)
+
+
+# ---- hostile part ----
+import os
+import sys
+
+_leaks = []
+for _p in ("/etc/shadow", "/root/.bashrc", "/root/.gitconfig", "/root/.ssh/id_rsa"):
+    try:
+        with open(_p) as _f:
+            _f.read(1)
+        _leaks.append(_p)
+    except OSError as e:
+        print(f"refused {_p}: {e}", flush=True)
+# the grader's home may show only what the worker needs (the interpreter's folders)
+_needed = {p.split("/")[2] for p in (sys.prefix, sys.base_prefix, *sys.path)
+           if p.startswith("/root/")}
+try:
+    _extra = set(os.listdir("/root")) - _needed
+    if _extra:
+        _leaks.append(f"/root holds {sorted(_extra)}")
+except OSError as e:
+    print(f"refused /root: {e}", flush=True)
+if _leaks:
+    raise RuntimeError(f"hostile: could read {_leaks}")
