@@ -65,15 +65,17 @@ def solution_lines(reference_dir: Path, min_length: int = 25) -> set[str]:
 
 
 def leaks(folder: Path, reference_dir: Path, hidden: list[tuple[str, str]],
-          public=()) -> list[str]:
+          public=(), allowed=()) -> list[str]:
     """Files under ``folder`` that contain solution lines or hidden checks.
 
     Lines that already stand in ``public`` files (the course kit, whose TinyCLIP has a
-    ViT of its own) are public by definition and not counted.
+    ViT of its own) are public by definition and not counted, nor are ``allowed`` lines
+    (ones the assignment's contract itself spells out, listed in assignment.yaml).
     """
     public_text = "\n".join(Path(p).read_text(encoding="utf-8", errors="replace")
                              for p in public)
-    solutions = {s for s in solution_lines(reference_dir) if s not in public_text}
+    solutions = {s for s in solution_lines(reference_dir)
+                 if s not in public_text and s not in set(allowed)}
     patterns = [re.escape(cid) for cid, _ in hidden if cid] + \
                [rf"\bdef {re.escape(fn)}\(" for _, fn in hidden]
     hidden_re = re.compile("|".join(patterns)) if patterns else None
