@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS (temporary): read /work/main/ENGINEERS_READ_FIRST.md before writing anything; do not git commit.
 """``@check``: a plain function becomes a graded check.
 
     @check("ex13.symmetric", points=1, hidden=True)

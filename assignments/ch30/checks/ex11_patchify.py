@@ -1,18 +1,20 @@
-# NOTE TO ENGINEERS (temporary): read /work/main/ENGINEERS_READ_FIRST.md before writing anything; do not git commit.
-"""Checks for exercise 11 (patchify). The trusted side computes expected patches with
-``F.unfold``, an implementation independent of any reshape a student may write."""
+"""Checks for exercise 11 (patchify). Hidden checks compute expected patches with a
+library routine independent of any reshape a student may write; public checks (which
+ship to students) hold only known values and a digest, never a working patchify."""
+import hashlib
+
 import torch
 import torch.nn.functional as F
 
-from autograder import check, expect_close, expect_equal, expect_raises, expect_tensor
+from autograder import check, expect, expect_close, expect_equal, expect_raises, expect_tensor
 
 LAYOUT_HINT = ("patches go row-major over the grid (token r*(W/P)+c) and each is flattened "
                "in (C, P, P) order; a plain reshape without a permute mixes patches")
 
 
-def unfold_patches(images, P):
-    """``(B, C, H, W) -> (B, N, C*P*P)`` by ``F.unfold``: the conv layout, row-major grid."""
-    return F.unfold(images, kernel_size=P, stride=P).transpose(1, 2)  # (B, N, C*P*P)
+# patchify(arange(3*8*12).reshape(1, 3, 8, 12), 4) as int64 bytes, and two of its tokens
+ARANGE_DIGEST = "e3918f23f0f60975e370d7c134d0b855c72a74ffc70ddd841c45c1ccf1f7ddac"
+ARANGE_TOKENS = {1: [4.0, 5.0, 6.0, 7.0, 16.0, 17.0], 4: [52.0, 53.0, 54.0, 55.0, 64.0, 65.0]}
 
 
 def draw_size(rng, P, lo=1, hi=6):
@@ -57,15 +59,20 @@ def arange_values(sub):
     """Exact values on an arange image: token order and flattening order."""
     x = torch.arange(3 * 8 * 12, dtype=torch.float32).reshape(1, 3, 8, 12)  # (1, C, H, W)
     got = expect_tensor(sub.patchify(x, 4), shape=(1, 6, 48), what="patchify(arange(1,3,8,12), 4)")
-    expect_close(got[0, 1, :5], torch.tensor([4.0, 5.0, 6.0, 7.0, 16.0]), atol=0, rtol=0,
-                 what="token 1 (grid row 0, column 1), first 5 values", hint=LAYOUT_HINT)
-    expect_close(got, unfold_patches(x, 4), atol=0, rtol=0, what="all patches",
-                 hint=LAYOUT_HINT)
+    for token, values in ARANGE_TOKENS.items():
+        r, c = divmod(token, 3)
+        expect_close(got[0, token, :6], torch.tensor(values), atol=0, rtol=0,
+                     what=f"token {token} (grid row {r}, column {c}), first 6 values",
+                     hint=LAYOUT_HINT)
+    digest = hashlib.sha256(got.to(torch.int64).numpy().tobytes()).hexdigest()
+    expect(digest == ARANGE_DIGEST, "the patches of the arange image differ from the "
+           "expected ones somewhere past the values shown", hint=LAYOUT_HINT)
 
 
 @check("ex11.conv_identity", points=1, hidden=True)
 def conv_identity(sub, rng):
-    """patchify(x) @ w.reshape(D, -1).T equals a stride-P convolution, on drawn sizes."""
+    """patchify(x) @ w.reshape(D, -1).T equals a stride-P convolution, on drawn sizes,
+    and unpatchify inverts exactly that layout."""
     for _ in range(3):
         P = int(torch.randint(2, 7, (1,), generator=rng))
         H, W = draw_size(rng, P)
@@ -77,19 +84,20 @@ def conv_identity(sub, rng):
                                what=f"patchify of a {(B, C, H, W)} batch with P={P}")
         expect_close(tokens @ w.reshape(D, -1).T, want, atol=1e-4, rtol=1e-4,
                      what="patch tokens times the flattened conv weight", hint=LAYOUT_HINT)
+    x = torch.randn(2, 3, 12, 20, generator=rng)                         # (B, C, H, W)
+    tokens = F.unfold(x, kernel_size=4, stride=4).transpose(1, 2)        # (B, N, C*P*P)
+    expect_close(sub.unpatchify(tokens, 4, 12, 20), x, atol=0, rtol=0,
+                 what="unpatchify of patches in the conv layout", hint=LAYOUT_HINT)
 
 
 @check("ex11.round_trip", points=1)
 def round_trip(sub, rng):
-    """unpatchify inverts patchify, and rebuilds images from patches in the same layout."""
+    """unpatchify inverts patchify."""
     x = torch.randn(2, 3, 12, 20, generator=rng)                         # (B, C, H, W)
     back = expect_tensor(sub.unpatchify(sub.patchify(x, 4), 4, 12, 20), shape=(2, 3, 12, 20),
                          what="unpatchify(patchify(x, 4), 4, 12, 20)")
     expect_close(back, x, atol=0, rtol=0, what="the round trip",
                  hint="unpatchify must undo exactly the permutation patchify applies")
-    tokens = unfold_patches(x, 4)
-    expect_close(sub.unpatchify(tokens, 4, 12, 20), x, atol=0, rtol=0,
-                 what="unpatchify of correctly laid-out patches", hint=LAYOUT_HINT)
 
 
 @check("ex11.errors", points=1)

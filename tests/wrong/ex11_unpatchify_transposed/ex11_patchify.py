@@ -1,4 +1,4 @@
-# catches: ex11.round_trip
+# catches: ex11.round_trip ex11.conv_identity
 """patchify is right; unpatchify puts the grid back transposed."""
 import torch
 import torch.nn.functional as F
