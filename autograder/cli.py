@@ -181,9 +181,11 @@ def release(assignment_path, output):
 
 
 def _register_plugins():
+    from .commands.report import report
     from .commands.rubric import rubric
 
     main.add_command(rubric)
+    main.add_command(report)
 
 
 _register_plugins()

@@ -44,6 +44,7 @@ packages = {packages}
 
 [tool.setuptools.package-data]
 mmkit = ["weights/*", "README.md"]
+"autograder.report" = ["templates/*.html.j2"]
 """
 
 README = """\
