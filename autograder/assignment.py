@@ -109,7 +109,8 @@ class Assignment:
             if ex in self.exercises and ex not in wanted:
                 wanted.add(ex)
                 stack.extend(self.exercises[ex].depends)
-        return [e for e in self.exercises if e in wanted]
+        unknown = [e for e in ids if e not in self.exercises]  # select() names them
+        return [e for e in self.exercises if e in wanted] + unknown
 
     @property
     def module_names(self) -> tuple[str, ...]:

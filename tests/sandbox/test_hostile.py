@@ -405,8 +405,9 @@ def test_syntax_error(graded):
 
 
 def test_missing_function(graded):
-    # round_trip and errors need unpatchify; the other 4 points do not
-    expect(graded, "missing_function", 4.0, {"round_trip": ("missing", "unpatchify"),
+    # conv_identity, round_trip and errors need unpatchify; the other 3 points do not
+    expect(graded, "missing_function", 3.0, {"conv_identity": ("missing", "unpatchify"),
+                                             "round_trip": ("missing", "unpatchify"),
                                              "errors": ("missing", "unpatchify")})
 
 
@@ -486,9 +487,10 @@ def test_exit_at_import(graded):
 
 
 def test_exit_in_function(graded):
-    # unpatchify: round_trip crashes; errors calls it last (its message depends on whether the
-    # worker restart after the crash is handled -- see test_crash_then_honest_check)
-    expect(graded, "exit_in_function", 4.0, {"round_trip": ("error", "exited with code 0"),
+    # unpatchify exits: conv_identity (hidden, first to call it) and round_trip crash, each
+    # on a fresh worker; errors calls it last and fails
+    expect(graded, "exit_in_function", 3.0, {"conv_identity": ("error", "exited with code 0"),
+                                             "round_trip": ("error", "exited with code 0"),
                                              "errors": ("failed", "")})
 
 
