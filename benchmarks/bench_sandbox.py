@@ -71,9 +71,12 @@ class PeakSlotMemory:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-e", "--exercise", action="append", default=None)
-    ap.add_argument("--copies", type=int, default=8)
+    ap.add_argument("--copies", type=int, default=40)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)  # as the CLI does; the children use one thread each too
     a = Assignment.load(ROOT / "assignments" / "ch30")
     ref, ex = ROOT / "reference", args.exercise
 

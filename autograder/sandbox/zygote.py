@@ -68,6 +68,40 @@ def _reap(control: socket.socket) -> None:
         control.sendall(json.dumps({"exit": pid, "code": code}).encode() + b"\n")
 
 
+def _warm_up(torch) -> None:
+    """Pay torch's one-time costs here, once, instead of in every child: the first
+    autograd call alone costs a child ~0.5 s. None of this starts a thread."""
+    import io
+
+    import torch.nn.functional as F
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.GELU(), torch.nn.LayerNorm(4))
+    x = torch.randn(2, 4, requires_grad=True)
+    torch.autograd.grad(model(x).softmax(-1).log().sum(), [x, *model.parameters()])
+    # the first backward of a loss kernel costs a fresh child ~0.6 s: pay it here
+    logits = torch.randn(3, 5, requires_grad=True)
+    loss = F.cross_entropy(logits, torch.tensor([0, 1, -100]), ignore_index=-100)
+    torch.autograd.grad(loss, logits)
+    q = torch.randn(1, 2, 3, 4, requires_grad=True)
+    att = F.scaled_dot_product_attention(q, q, q, is_causal=True)
+    mha = torch.nn.MultiheadAttention(4, 2, batch_first=True)
+    torch.autograd.grad(att.sum() + mha(x[None], x[None], x[None])[0].sum(), q)
+    img = torch.randn(1, 3, 8, 8, requires_grad=True)
+    conv = F.conv2d(img, torch.randn(2, 3, 4, 4), stride=4)
+    torch.autograd.grad(conv.sum() + F.unfold(img, 4, stride=4).sum(), img)
+    torch.optim.AdamW(model.parameters(), lr=1e-3).step()
+    try:
+        import torchaudio
+
+        torchaudio.transforms.MelSpectrogram(sample_rate=16000, n_fft=400, hop_length=160,
+                                             n_mels=80)(torch.randn(1, 1600))
+    except Exception:
+        pass
+    buf = io.BytesIO()
+    torch.save({"t": torch.ones(2), "l": [1, 2.0, "s"]}, buf)
+    torch.load(io.BytesIO(buf.getvalue()), weights_only=True)
+
+
 def _become_subreaper() -> None:
     """Orphaned descendants (a submission's setsid daemons) become our children, so we
     reap them instead of leaving zombies under the slot's uid."""
@@ -98,6 +132,8 @@ def main() -> int:
     import autograder.objects  # noqa: F401
     import autograder.worker  # noqa: F401
     from autograder.sandbox import layers  # noqa: F401
+
+    _warm_up(torch)
 
     # SIGCHLD wakes the loop through a pipe, so an exit is reported at once
     wake_r, wake_w = os.pipe()
