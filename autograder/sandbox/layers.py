@@ -94,7 +94,10 @@ def private_mounts(hide, keep) -> tuple[bool, str]:
             if any(h == x or h.startswith(x + "/") for x in hidden):
                 continue  # already inside an empty tmpfs
             hidden.append(h)
-            mount("tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m")
+            # scratch folders stay writable (libraries cache there) but small and private
+            scratch = h in ("/tmp", "/var/tmp", "/dev/shm")
+            mount("tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV,
+                  "mode=1777,size=256m" if scratch else "mode=755,size=16m")
         for spot, k in staged:
             os.makedirs(k, exist_ok=True)
             mount(spot, k, None, MS_MOVE)

@@ -7,6 +7,9 @@
 - each alternative-correct submission in tests/alternative/ (written differently from
   the reference) scores full marks.
 
+A folder holds the file of the exercise under test; one that builds on other exercises
+may hold correct files of those too, since grading it grades them (``exercise_under_test``).
+
 Submissions run in-process here for speed; test_proxy_equivalence grades through the
 worker process and asserts the same verdicts.
 """
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder.assignment import Assignment
-from autograder.commands.validate import wrong_submissions
+from autograder.commands.validate import exercise_under_test, wrong_submissions
 from autograder.runner import grade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,10 +29,17 @@ ALTERNATIVE = sorted(p for p in (ROOT / "tests" / "alternative").glob("*") if p.
 
 
 def exercise_of(folder: Path) -> str:
-    files = {e.file: e.id for e in A.select(kind="code")}
-    found = [files[f.name] for f in folder.glob("ex*.py") if f.name in files]
-    assert len(found) == 1, f"{folder} should hold exactly one exercise file"
-    return found[0]
+    return exercise_under_test(A, folder)[0]
+
+
+def dependencies_present(folder: Path, ex: str) -> list[str]:
+    """The exercises ``ex`` builds on whose (correct) files the folder holds."""
+    return [d for d in A.with_dependencies([ex]) if d != ex
+            and (folder / A.exercises[d].file).is_file()]
+
+
+def exercise_result(result, ex):
+    return next(e for e in result.exercises if e.id == ex)
 
 
 @pytest.mark.parametrize("ex", CODE)
@@ -37,7 +47,8 @@ def test_reference_scores_full(ex):
     result = grade(ROOT / "reference", A, exercises=[ex], sandbox="local")
     bad = [(c.id, c.status, c.message) for c in result.checks() if c.status != "passed"]
     assert not bad
-    assert result.score == result.max_score == A.exercises[ex].points
+    mine = exercise_result(result, ex)
+    assert mine.score == mine.max_score == A.exercises[ex].points
 
 
 @pytest.mark.parametrize("ex", CODE)
@@ -56,7 +67,11 @@ def test_wrong_submission_is_caught(wrong):
         assert cid in by_id, f"{wrong.path.name} names unknown check {cid}"
         assert by_id[cid].status != "passed", f"{cid} does not catch {wrong.path.name}"
         assert by_id[cid].message, f"{cid} fails without saying why"
-    assert result.score < result.max_score
+    mine = exercise_result(result, wrong.exercise)
+    assert mine.score < mine.max_score
+    for dep in dependencies_present(wrong.path, wrong.exercise):  # caught by its own fault
+        failing = [c.id for c in exercise_result(result, dep).checks if c.status != "passed"]
+        assert not failing, f"{wrong.path.name}: its dependency {dep} fails {failing}"
 
 
 @pytest.mark.parametrize("ex", CODE)
@@ -70,8 +85,11 @@ def test_every_check_can_fail(ex):
 def test_alternative_correct_scores_full(folder):
     ex = exercise_of(folder)
     result = grade(folder, A, exercises=[ex], sandbox="local")
-    bad = [(c.id, c.status, c.message) for c in result.checks() if c.status != "passed"]
+    present = {ex, *dependencies_present(folder, ex)}
+    bad = [(c.id, c.status, c.message) for c in result.checks()
+           if c.id.split(".")[0] in present and c.status != "passed"]
     assert not bad
+    assert exercise_result(result, ex).score == A.exercises[ex].points
 
 
 @pytest.mark.parametrize("ex", CODE)

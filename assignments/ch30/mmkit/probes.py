@@ -12,6 +12,9 @@ checks (and your own tests) need.
     model.encode_image(torch.tensor([[3.0, 4.0]]))  # tensor([[3., 4.]]): the first D values
 
 Letters: B images, T texts, D the embedding width, F an image's flattened size.
+
+For vision-language models: `EchoLM` (TinyLM's interface; its logits read back the
+embeddings it was given) and `LinearProjector` (a one-layer projector).
 """
 
 from __future__ import annotations
@@ -106,3 +109,80 @@ class TableCLIP(nn.Module):
         txt = F.normalize(self.encode_text(texts), dim=-1)  # (T, D)
         logits_per_image = self.logit_scale.exp() * img @ txt.T  # (B, T)
         return logits_per_image, logits_per_image.T
+
+
+# ---------------------------------------------------------------------------- VLM parts
+# Stand-ins for TinyLM and exercise 15's Projector (written for exercises 16 and 17): a
+# VLM assembled from them computes something whose every value is known by hand.
+
+
+class EchoLM(nn.Module):
+    """A "language model" whose logits echo the embeddings it was given.
+
+    It has TinyLM's interface (`embed`, `forward_embeds`, `forward`, `.dim`,
+    `.vocab_size`, `.max_len`), so a VLM built for TinyLM runs on it unchanged, but:
+
+    - `embed(input_ids)` looks the ids up in the table it was built with: `(B, T, D)`.
+    - `forward_embeds(embeds)` returns `(B, L, V)` whose first D values at each position
+      are that position's embedding and whose other V - D values are 0. Each position
+      sees only itself, so it is trivially causal, and whoever reads the logits reads
+      back exactly the sequence of embeddings the model received.
+
+        lm = EchoLM(torch.eye(3, 2))                          # V = 3 tokens, D = 2
+        lm.forward_embeds(torch.tensor([[[5.0, 6.0]]]))       # tensor([[[5., 6., 0.]]])
+
+    Args:
+        embedding: `(V, D)` float tensor with V >= D, the token-embedding table (a
+            trainable `nn.Embedding` initialised from it).
+        max_len: the most positions `forward_embeds` takes.
+    """
+
+    def __init__(self, embedding: torch.Tensor, *, max_len: int = 4096):
+        super().__init__()
+        table = torch.as_tensor(embedding, dtype=torch.float32)
+        if table.dim() != 2 or table.shape[0] < table.shape[1]:
+            raise ValueError(f"embedding must be (V, D) with V >= D, got {tuple(table.shape)}")
+        self.vocab_size, self.dim = table.shape
+        self.max_len = max_len
+        self.tok_embed = nn.Embedding.from_pretrained(table.clone(), freeze=False)
+
+    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """input_ids `(B, T)` long -> `(B, T, D)`, rows of the table."""
+        if input_ids.is_floating_point():
+            raise TypeError(f"input_ids must be an integer (long) tensor, got {input_ids.dtype}")
+        return self.tok_embed(input_ids)  # (B, T, D)
+
+    def forward_embeds(self, embeds: torch.Tensor) -> torch.Tensor:
+        """embeds `(B, L, D)` -> `(B, L, V)`: the embeddings, then V - D zeros, per position."""
+        if embeds.dim() != 3 or embeds.shape[-1] != self.dim:
+            raise ValueError(f"embeds must be (B, L, {self.dim}), got shape {tuple(embeds.shape)}")
+        if embeds.shape[1] > self.max_len:
+            raise ValueError(f"Sequence length ({embeds.shape[1]}) exceeds the LM's max_len "
+                             f"({self.max_len}).")
+        return F.pad(embeds, (0, self.vocab_size - self.dim))  # (B, L, V)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """input_ids `(B, T)` -> `(B, T, V)` = `forward_embeds(embed(input_ids))`."""
+        return self.forward_embeds(self.embed(input_ids))
+
+
+class LinearProjector(nn.Module):
+    """A one-layer stand-in for exercise 15's Projector: `features @ weight.T + bias`.
+
+    Maps `(B, N, vision_dim)` to `(B, N, llm_dim)` token by token. Trainable; random
+    (seeded by the global RNG) unless `weight` `(llm_dim, vision_dim)` and `bias`
+    `(llm_dim,)` are given.
+    """
+
+    def __init__(self, vision_dim: int, llm_dim: int, *, weight: torch.Tensor | None = None,
+                 bias: torch.Tensor | None = None):
+        super().__init__()
+        self.linear = nn.Linear(vision_dim, llm_dim)
+        with torch.no_grad():
+            if weight is not None:
+                self.linear.weight.copy_(torch.as_tensor(weight, dtype=torch.float32))
+            if bias is not None:
+                self.linear.bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.linear(features)  # (B, N, llm_dim)

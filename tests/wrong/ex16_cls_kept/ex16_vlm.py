@@ -1,0 +1,30 @@
+# catches: ex16.image_tokens ex16.layout ex16.shipped_encoder
+# CLS kept: all 1+N encoder tokens are projected, so the image takes N+1 slots.
+"""Exercise 16: a frozen encoder, a projector and a small LLM."""
+import torch
+from torch import nn
+
+
+class TinyVLM(nn.Module):
+    def __init__(self, vision_encoder, projector, llm):
+        super().__init__()
+        self.vision_encoder = vision_encoder
+        self.projector = projector
+        self.llm = llm
+        self.vision_encoder.requires_grad_(False)
+        self.vision_encoder.eval()
+
+    def train(self, mode=True):
+        super().train(mode)
+        self.vision_encoder.eval()
+        return self
+
+    def image_tokens(self, images):
+        with torch.no_grad():
+            features = self.vision_encoder(images)         # (B, 1+N, Dv)
+        return self.projector(features)                    # (B, 1+N, D)
+
+    def forward(self, images, input_ids):
+        image = self.image_tokens(images)                  # (B, N, D)
+        text = self.llm.embed(input_ids)                   # (B, T, D)
+        return self.llm.forward_embeds(torch.cat([image, text], dim=1))
