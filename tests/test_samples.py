@@ -56,3 +56,11 @@ def test_pen_and_paper_samples():
     assert bob["ex04"].score >= 2
     assert bob["ex07"].score == 0 and bob["ex07"].review["needed"]
     assert all(c.status == "missing" for c in bob["ex05"].checks)
+
+
+def test_carol_is_exactly_the_template():
+    """carol/ is what students receive untouched: it follows the stubs as they change."""
+    for stub in (ROOT / "student_template").glob("ex*.py"):
+        assert (SAMPLES / "carol" / stub.name).read_text() == stub.read_text(), stub.name
+    assert (SAMPLES / "carol" / "answers.md").read_text() == \
+        (ROOT / "assignments" / "ch30" / "answers_template.md").read_text()

@@ -1,4 +1,3 @@
-# NOTE TO ENGINEERS (temporary): read /work/main/ENGINEERS_READ_FIRST.md before writing anything; do not git commit.
 """Exercise 11: patchify, an image as a sequence of flattened patch tokens.
 
 Shapes: B batch, C channels, H/W image height/width, P patch size,
