@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -119,7 +120,6 @@ def run_check(spec: CheckSpec, session: ExerciseSession, assignment: Assignment,
 
 
 def replace_timeout(spec: CheckSpec, seconds: float) -> CheckSpec:
-    from dataclasses import replace
     return replace(spec, timeout=max(0.5, seconds))
 
 
@@ -279,5 +279,4 @@ def _require_layers(backend) -> None:
 
 
 def _scaled(spec: CheckSpec, factor: float) -> CheckSpec:
-    from dataclasses import replace
-    return replace(spec, timeout=spec.timeout * factor)
+    return replace_timeout(spec, spec.timeout * factor)
