@@ -105,9 +105,13 @@ def caption_batches(batch_size: int, seed: int = 0, *, split: str = "train") -> 
 # ---------------------------------------------------------------------------- questions
 
 
-def sample_question(rng: random.Random, category: str) -> tuple[torch.Tensor, str, str]:
-    """One (image (3, H, W), question, answer) of `category`, drawn from `rng`."""
-    scene = sample_scene(rng, CATEGORY_KIND[category])
+def sample_question(rng: random.Random, category: str, **controls) -> tuple[torch.Tensor, str, str]:
+    """One (image (3, H, W), question, answer) of `category`, drawn from `rng`.
+
+    `controls` (`num_objects`, `size`, `glyph_size`) go to `sample_scene`, which uses
+    those that apply to the category's kind of scene.
+    """
+    scene = sample_scene(rng, CATEGORY_KIND[category], **controls)
     question, answer = question_answer(scene, category)
     return render(scene), question, answer
 
@@ -154,17 +158,36 @@ def qa_batch(indices: Sequence[int], seed: int, categories: Sequence[str]) -> di
     return _qa_dict(examples)
 
 
-def qa_eval_set(n: int, seed: int = 0, categories: Sequence[str] | None = None) -> dict:
+def qa_eval_set(
+    n: int,
+    seed: int = 0,
+    categories: Sequence[str] | None = None,
+    *,
+    num_objects: int | None = None,
+    size: str | float | None = None,
+    glyph_size: int | None = None,
+) -> dict:
     """n held-out questions (scenes never seen in training), as one dict like a qa batch.
 
     Categories take turns (row i has category `categories[i % len(categories)]`), so
     every category gets n / len(categories) questions.
+
+    The keyword controls fix the fine detail of the scenes, for probes such as "counting
+    gets worse as objects multiply or shrink" (None keeps the usual draw; see
+    `sample_scene`): `num_objects` (1..9) for count scenes, `size` ("big", "small" or
+    px) for the objects of colour/shape/position and count scenes, `glyph_size` (px) for
+    small-text scenes. Each applies only to the scenes it describes. Raises ValueError
+    when a control is out of range, or when `num_objects` objects of that `size` cannot
+    be placed apart (keep `size` at about 5 px or less for six objects).
     """
     cats = _check_categories(categories)
+    controls = {k: v for k, v in (("num_objects", num_objects), ("size", size),
+                                  ("glyph_size", glyph_size)) if v is not None}
     examples = []
     for index in range(n):
         category = cats[index % len(cats)]
-        examples.append((category, *sample_question(_rng("eval", "qa", seed, index), category)))
+        rng = _rng("eval", "qa", seed, index)
+        examples.append((category, *sample_question(rng, category, **controls)))
     return _qa_dict(examples)
 
 
