@@ -58,9 +58,11 @@ def test_template_has_one_heading_per_exercise_and_no_solution_text(rubrics):
 
 
 def test_rubric_questions_are_the_seed_questions(rubrics):
-    seed = Path("/work/shared/seed/000_f88d35b9388a9535.txt")
+    # shared/ (the course's own texts) lies beside the checkout, for developers and CI
+    # alike; a copy of the repository alone has no seed to compare against
+    seed = ROOT.parent / "shared" / "seed" / "000_f88d35b9388a9535.txt"
     if not seed.exists():
-        pytest.skip("the chapter's seed text is not on this machine")
+        pytest.skip("the chapter's seed text (../shared/seed) is not beside this checkout")
     text = seed.read_text(encoding="utf-8")
     for ex_id, rubric in rubrics.items():
         assert f"Exercise {int(ex_id[2:])}Pen & Paper\n{rubric.question}\n" in text
