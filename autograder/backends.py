@@ -230,7 +230,6 @@ class ProcessBackend(Backend):
         self.output = self.workdir / "output.txt"
         self.proc: subprocess.Popen | None = None
         self.generation = 0
-        self.exit_notes: list[str] = []
 
     # -- process lifecycle -------------------------------------------------------
     def _spawn(self):

@@ -19,8 +19,8 @@ from .backends import LocalBackend, ProcessBackend
 from .errors import Blocked, CheckFailed, Missing, SubmissionError, SubmissionTimeout
 from .registry import CheckSpec
 from .results import CheckResult, ExerciseResult, SubmissionResult
+from .sandbox.layers import SANDBOX_LAYERS
 
-SANDBOX_LAYERS = ("separate_process", "uid_drop", "no_network", "mount_ns", "limits")
 
 
 def check_seed(run_seed: int, check_id: str) -> int:

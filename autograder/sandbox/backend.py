@@ -15,9 +15,8 @@ from pathlib import Path
 
 from ..backends import ProcessBackend
 from .client import Zygote, kill_everything_of, run_uid_base
-from .layers import Limits, Plan, _traversable_chain
+from .layers import SANDBOX_LAYERS, Limits, Plan, _traversable_chain
 
-LAYERS = ("separate_process", "uid_drop", "no_network", "mount_ns", "limits")
 
 
 class Child:
@@ -86,7 +85,7 @@ class SandboxBackend(ProcessBackend):
         self.uid = base + slot if os.geteuid() == 0 else None
         self.limits = limits or Limits(file_size=self.output_cap)
         self.hide = list(hide)
-        self.layers = {layer: False for layer in LAYERS}
+        self.layers = {layer: False for layer in SANDBOX_LAYERS}
         self.copy = self.workdir / "submission"
         copy_submission(self.dir, self.copy, self.uid)
         if self.uid is not None:
@@ -106,7 +105,7 @@ class SandboxBackend(ProcessBackend):
         super()._ensure_started()
         if fresh:  # said by the child before any submission code ran
             got = self.ready.get("layers") if isinstance(self.ready.get("layers"), dict) else {}
-            self.layers = {k: got.get(k) is True for k in LAYERS}
+            self.layers = {k: got.get(k) is True for k in SANDBOX_LAYERS}
 
     def close(self):
         pid = self.proc.pid if self.proc is not None else None

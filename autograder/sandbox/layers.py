@@ -19,6 +19,8 @@ CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x40000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV = 1, 2, 4
 MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 4096, 8192, 16384, 1 << 18
 STAGE = "/run/autograder-stage"
+# what a result's "sandbox" field reports, one flag per layer
+SANDBOX_LAYERS = ("separate_process", "uid_drop", "no_network", "mount_ns", "limits")
 GiB = 1 << 30
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
