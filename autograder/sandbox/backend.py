@@ -57,17 +57,37 @@ def copy_submission(src: Path, dst: Path, uid: int | None) -> None:
             os.chown(path, uid, uid)
 
 
+# top-level entries of / a child still sees: the system the interpreter needs; everything
+# else (other checkouts, home folders, /opt, /srv, /var, /run, mounts) is an empty tmpfs,
+# so a copy of the reference anywhere else on the machine stays out of reach
+SYSTEM_ROOTS = frozenset({"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc",
+                          "dev", "proc", "sys", "tmp"})
+
+
+def _outside_system(root: Path = Path("/")) -> list[str]:
+    """Every top-level folder or file under ``root`` that is not ``SYSTEM_ROOTS`` (links,
+    such as a merged-usr ``/lib -> usr/lib``, are left alone: their target decides)."""
+    out = []
+    for entry in os.scandir(root):
+        if entry.name not in SYSTEM_ROOTS and not entry.is_symlink():
+            out.append(entry.path)
+    return out
+
+
 def default_plan(hide=(), uid: int | None = None, limits: Limits | None = None,
                  threads: int = 1) -> Plan:
-    """Hide the grader's files (engine repo, assignment, reference, results, /tmp, home);
-    keep what the worker must still read (the interpreter, the engine, the kit)."""
+    """An allow-list view of the file system: the system folders, with /tmp and the
+    grader's own files (engine repo, assignment, reference, results) hidden; everything
+    outside the system folders hidden; kept: what the worker must still read (the
+    interpreter, the engine, the kit)."""
     import autograder
     import mmkit
 
     engine = Path(autograder.__file__).resolve().parent
     keep = {str(engine), *map(str, mmkit.__path__), sys.prefix, sys.base_prefix,
             *[p for p in sys.path if p.endswith("-packages")]}
-    hidden = {"/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~"), *map(str, hide)}
+    hidden = {"/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~"), *_outside_system(),
+              *map(str, hide)}
     if "-packages" not in str(engine):  # an editable install: the repository holds secrets
         hidden.add(str(engine.parent))
     for k in list(keep):

@@ -75,9 +75,14 @@ def _traversable_chain(path: Path) -> list[Path]:
     return blocked
 
 
+def umount(target: str) -> None:
+    _check(_libc.umount2(target.encode(), ctypes.c_int(0)), "umount")
+
+
 def private_mounts(hide, keep) -> tuple[bool, str]:
-    """Own mount namespace; each ``hide`` folder becomes an empty tmpfs, except the
-    ``keep`` folders inside it, moved back in by bind mounts. /tmp becomes private."""
+    """Own mount namespace; each ``hide`` folder becomes an empty tmpfs (each ``hide`` file
+    reads as /dev/null), except the ``keep`` folders inside it, moved back in by bind
+    mounts. /tmp becomes private."""
     try:
         unshare(CLONE_NEWNS)
         mount("none", "/", None, MS_REC | MS_PRIVATE)
@@ -90,9 +95,12 @@ def private_mounts(hide, keep) -> tuple[bool, str]:
             os.mkdir(spot)
             mount(k, spot, None, MS_BIND | MS_REC)
             staged.append((spot, k))
+        files = [h for h in hide if os.path.isfile(h) and not os.path.islink(h)]
         hide = sorted({str(Path(h).resolve()) for h in hide if Path(h).is_dir()}, key=len)
+        # a folder holding the stage is hidden last, once the kept folders have moved out
+        last = [h for h in hide if STAGE.startswith(h + "/")]
         hidden: list[str] = []
-        for h in hide:
+        for h in [h for h in hide if h not in last]:
             if any(h == x or h.startswith(x + "/") for x in hidden):
                 continue  # already inside an empty tmpfs
             hidden.append(h)
@@ -103,6 +111,11 @@ def private_mounts(hide, keep) -> tuple[bool, str]:
         for spot, k in staged:
             os.makedirs(k, exist_ok=True)
             mount(spot, k, None, MS_MOVE)
+        umount(STAGE)
+        for h in last:
+            mount("tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
+        for f in files:
+            mount("/dev/null", f, None, MS_BIND)
         return True, ""
     except OSError as e:
         return False, str(e)

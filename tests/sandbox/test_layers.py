@@ -6,6 +6,7 @@ result must say the layer is missing instead.
 """
 import os
 import resource
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -70,11 +71,26 @@ def test_layers_hold_inside_the_child(probe, tmp_path):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
+    # a world-readable copy of a secret beside the checkout (another TA's clone, CI's
+    # workspace) and one in a top-level folder: the sandbox's view is an allow-list
+    beside = ROOT.parent / f".sandbox-canary-{os.getpid()}"
+    top = Path("/srv") / f"sandbox-canary-{os.getpid()}"
+    canaries = []
+    for folder in [beside, top] if ROOTED else [beside]:
+        folder.mkdir(mode=0o755)
+        (folder / "ex11_patchify.py").write_text("# BEGIN SOLUTION\n")
+        os.chmod(folder / "ex11_patchify.py", 0o644)
+        canaries.append(folder)
     secrets_ = [str(ROOT / "reference" / "ex11_patchify.py"),
                 str(ROOT / "assignments" / "ch30" / "checks" / "ex11_patchify.py"),
-                str(tmp_path / "probe_mod.py"), "/etc/shadow"]
-    facts = probe.import_module("probe_mod").facts(secrets_, listener.getsockname()[1])
-    listener.close()
+                str(tmp_path / "probe_mod.py"), "/etc/shadow",
+                *[str(c / "ex11_patchify.py") for c in canaries]]
+    try:
+        facts = probe.import_module("probe_mod").facts(secrets_, listener.getsockname()[1])
+    finally:
+        listener.close()
+        for folder in canaries:
+            shutil.rmtree(folder, ignore_errors=True)
     layers = probe.layers
     assert layers["separate_process"] is True
     assert set(facts["env"]) <= {"PATH", "HOME", "LANG", "OMP_NUM_THREADS", "MKL_NUM_THREADS"}
