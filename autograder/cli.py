@@ -181,11 +181,13 @@ def release(assignment_path, output):
 
 
 def _register_plugins():
+    from .commands.otter import otter
     from .commands.report import report
     from .commands.rubric import rubric
 
     main.add_command(rubric)
     main.add_command(report)
+    main.add_command(otter)
 
 
 _register_plugins()

@@ -61,6 +61,12 @@ Public checks tell you what was expected and what your code returned. When your 
 is graded, hidden checks run too, on inputs drawn for that run, so passing every
 public check is necessary but not sufficient. Pen-and-paper answers go in
 `answers.md`, one `## Exercise N` section each.
+
+If your course uses otter-grader, the same public checks are otter tests in `otter/tests`:
+
+    otter check ex13_clip_loss.py -t otter/tests -q ex13
+
+and `{notebook}` is the notebook otter grades: submit it with your files, unchanged.
 """
 
 
@@ -116,7 +122,14 @@ def main(*, assignment: Assignment, output: Path) -> tuple[Path, Path]:
     (bundle / "pyproject.toml").write_text(PYPROJECT.format(
         name=assignment.name, version=assignment.version.replace("-", "."),
         title=assignment.title, packages=packages, package_dir=package_dir), encoding="utf-8")
-    (bundle / "README.md").write_text(README.format(title=assignment.title), encoding="utf-8")
+    # for students who check with otter: the public cases only, and otter's entry notebook
+    from .otter import driver_name, driver_notebook, export
+
+    (bundle / "README.md").write_text(
+        README.format(title=assignment.title, notebook=driver_name(assignment)), encoding="utf-8")
+    export(assignment, bundle / "otter" / "tests", hidden=False,
+           exercises=[e.id for e in assignment.select(kind="code")])
+    (bundle / driver_name(assignment)).write_text(driver_notebook(assignment), encoding="utf-8")
 
     allowed = release_opts.get("public_lines", [])
     problems = leaks(bundle, assignment.path("reference", "reference"), hidden,

@@ -26,6 +26,9 @@ def bundle(tmp_path_factory):
 
 def test_bundle_has_what_students_need(bundle):
     folder, archive = bundle
+    assert sorted(p.stem for p in (folder / "otter" / "tests").glob("*.py")) == \
+        [e.id for e in A.select(kind="code")]  # public otter tests; no rubrics to score with
+    assert (folder / "ch30_otter.ipynb").is_file()
     for ex in A.select(kind="code"):
         assert (folder / ex.file).is_file()
         assert "raise NotImplementedError" in (folder / ex.file).read_text()
@@ -91,3 +94,12 @@ def test_student_installs_and_checks_in_a_fresh_venv(bundle, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 of 5 public checks not passing" in done.stdout
     assert "(hidden)" not in done.stdout
+
+    # the student who checks with otter: the bundle's public otter tests, same verdicts
+    otter = [py, "-m", "otter", "check"]
+    passed = subprocess.run([*otter, "ex11_patchify.py", "-t", "otter/tests", "-q", "ex11"],
+                            cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert "All tests passed!" in passed.stdout, passed.stdout + passed.stderr
+    stub = subprocess.run([*otter, "ex13_clip_loss.py", "-t", "otter/tests", "-q", "ex13"],
+                          cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert "not implemented yet" in stub.stdout and "hidden" not in stub.stdout, stub.stdout
