@@ -221,8 +221,8 @@ def test_zip_has_tests_config_and_support_files(autograder_zip):
 
 
 def otter_scores(autograder_zip: Path, submission: Path, tmp_path: Path) -> dict[str, float]:
-    packed = cmd.pack(A, submission, tmp_path / f"{submission.name}.zip")
-    out = tmp_path / f"out-{submission.name}"
+    packed = cmd.pack(A, submission, tmp_path / "submission.zip")
+    out = tmp_path / "out"
     out.mkdir()
     done = subprocess.run([*OTTER, "run", "-a", str(autograder_zip), "-o", str(out),
                            "--no-logo", str(packed)], cwd=tmp_path, env=otter_env(),
@@ -232,10 +232,10 @@ def otter_scores(autograder_zip: Path, submission: Path, tmp_path: Path) -> dict
     return {t["name"]: t["score"] for t in results["tests"] if "score" in t}
 
 
-@pytest.mark.parametrize("who", ["alice", "bob", "carol"])
+@pytest.mark.parametrize("who", ["reference", "samples/alice", "samples/bob", "samples/carol"])
 def test_otter_run_scores_equal_autograder_grade(autograder_zip, who, tmp_path):
-    """alice: correct alternatives; bob: partial; carol: the untouched template."""
-    folder = ROOT / "samples" / who
+    """The reference; alice: correct alternatives; bob: partial; carol: the template."""
+    folder = ROOT / who
     ours = grade(folder, A, exercises=SUBSET, sandbox="local", seed=SEED)
     theirs = otter_scores(autograder_zip, folder, tmp_path)
     want = {}
