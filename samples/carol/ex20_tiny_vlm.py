@@ -150,7 +150,9 @@ def run_two_stage(seed: int = 0, stage1_steps: int = 100, stage2_steps: int = 30
           floats;
         - ``"accuracy"``: ``{category: float}`` for the five categories, the exact-match
           accuracy of ``answer(...)`` against the answer text;
-        - ``"vlm"``: the trained ``TinyVLM`` (the report and the graders probe it).
+        - optionally ``"vlm"``: the trained ``TinyVLM``. The report probes it; the graders
+          probe it when it is there, and otherwise run the two stages themselves with your
+          ``freeze_for_stage*`` and ``train_stage*`` functions.
         Extras are welcome (the reference adds ``"blind_accuracy"``, the accuracy with
         every image replaced by zeros).
     """
