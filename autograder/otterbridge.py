@@ -21,7 +21,6 @@ scores equal ``autograder grade``'s; the isolation does not (README.md, "otter-g
 """
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 import types
@@ -68,12 +67,17 @@ def _session(env: dict, settings: dict) -> _Session:
     for s in _SESSIONS:
         if s.env is env and s.hidden == hidden:
             return s
-    root = find_assignment(os.environ.get("AUTOGRADER_ASSIGNMENT"))
+    root = find_assignment()  # $AUTOGRADER_ASSIGNMENT, upward from here, or the bundle's
     assignment = Assignment.load(root)
-    want = settings.get("assignment")
+    want, version = settings.get("assignment"), settings.get("version")
     if want and assignment.name != want:
-        raise RuntimeError(f"these otter tests are for assignment {want!r}, but the one found "
-                           f"at {root} is {assignment.name!r}; set AUTOGRADER_ASSIGNMENT")
+        raise AssertionError(f"these otter tests are for assignment {want!r}, but the one "
+                             f"found at {root} is {assignment.name!r}; set "
+                             "AUTOGRADER_ASSIGNMENT")
+    if version and assignment.version != version:
+        raise AssertionError(f"these otter tests were exported from {want} {version}, but the "
+                             f"assignment at {root} is {assignment.version}: export them again "
+                             "(autograder otter export)")
     seed = settings.get("seed")
     s = _Session(env=env, assignment=assignment, folder=Path.cwd(),
                  seed=secrets.randbits(62) if seed is None else int(seed), hidden=hidden)

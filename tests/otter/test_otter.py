@@ -257,3 +257,13 @@ def test_otter_run_whole_assignment_equals_autograder_grade(tmp_path):
     want = {e.id: (sum(otterbridge.quartered(c.score, c.max_score) for c in e.checks)
                    if e.kind == "rubric" else e.score) for e in ours.exercises}
     assert theirs == pytest.approx(want), (theirs, want)
+
+
+def test_tests_of_another_version_say_so(tmp_path, in_folder):
+    path = cmd.export(A, tmp_path / "tests", exercises=["ex11"])[0]
+    path.write_text(path.read_text().replace(A.version, "1999.01-1"))
+    in_folder(ROOT / "reference")
+    test = ExceptionTestFile.from_file(str(path))
+    test.run({})
+    assert not any(r.passed for r in test.test_case_results)
+    assert "export them again" in test.test_case_results[0].message
