@@ -175,9 +175,13 @@ def otter_env():
 
 
 def otter_check(folder: Path, file: str, tests: Path, question: str):
+    """``otter check`` in a copy of ``folder`` (otter writes its .OTTER_LOG there)."""
+    work = tests.parent / f"check-{folder.name}"
+    shutil.copytree(folder, work)
     done = subprocess.run([*OTTER, "check", file, "-t", str(tests), "-q", question],
-                          cwd=folder, env=otter_env(), capture_output=True, text=True,
+                          cwd=work, env=otter_env(), capture_output=True, text=True,
                           timeout=600)
+    assert not (folder / ".OTTER_LOG").exists()
     return done.returncode, done.stdout + done.stderr
 
 
