@@ -170,3 +170,11 @@ def quarters_reached(score: float, max_score: float) -> int:
 def quartered(score: float, max_score: float) -> float:
     """What otter's quarter cases award for a criterion scored ``score`` of ``max_score``."""
     return max_score * quarters_reached(score, max_score) / QUARTERS
+
+
+def otter_score(exercise: ExerciseResult) -> float:
+    """What otter's cases award an exercise graded as ``exercise``: a code exercise's score;
+    a rubric exercise's criteria each floored to a quarter."""
+    if exercise.kind != "rubric":
+        return exercise.score
+    return sum(quartered(c.score, c.max_score) for c in exercise.checks)

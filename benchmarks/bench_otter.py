@@ -36,8 +36,7 @@ SEED = 7
 
 
 def expected(result) -> dict[str, float]:
-    return {e.id: (sum(otterbridge.quartered(c.score, c.max_score) for c in e.checks)
-                   if e.kind == "rubric" else e.score) for e in result.exercises}
+    return {e.id: otterbridge.otter_score(e) for e in result.exercises}
 
 
 def main():

@@ -30,9 +30,8 @@ import yaml
 
 from ..assignment import Assignment, AssignmentError
 from ..otterbridge import QUARTERS
+from .release import ENGINE, IGNORE
 
-ENGINE = Path(__file__).resolve().parents[1]
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 # what the grading image needs besides otter itself (Gradescope's setup.sh installs it)
 REQUIREMENTS = ["torch>=2.2", "torchaudio>=2.2", "numpy>=1.24", "pyyaml>=6", "click>=8.1",
                 "rich>=13"]

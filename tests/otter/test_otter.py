@@ -242,12 +242,7 @@ def test_otter_run_scores_equal_autograder_grade(autograder_zip, who, tmp_path):
     folder = ROOT / who
     ours = grade(folder, A, exercises=SUBSET, sandbox="local", seed=SEED)
     theirs = otter_scores(autograder_zip, folder, tmp_path)
-    want = {}
-    for e in ours.exercises:
-        if e.kind == "rubric":
-            want[e.id] = sum(otterbridge.quartered(c.score, c.max_score) for c in e.checks)
-        else:
-            want[e.id] = e.score
+    want = {e.id: otterbridge.otter_score(e) for e in ours.exercises}
     assert theirs == pytest.approx(want), (theirs, want)
 
 
@@ -258,8 +253,7 @@ def test_otter_run_whole_assignment_equals_autograder_grade(tmp_path):
     folder = ROOT / "samples" / "alice"
     ours = grade(folder, A, sandbox="local", seed=SEED)
     theirs = otter_scores(zipped, folder, tmp_path)
-    want = {e.id: (sum(otterbridge.quartered(c.score, c.max_score) for c in e.checks)
-                   if e.kind == "rubric" else e.score) for e in ours.exercises}
+    want = {e.id: otterbridge.otter_score(e) for e in ours.exercises}
     assert theirs == pytest.approx(want), (theirs, want)
 
 
